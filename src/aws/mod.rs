@@ -1,0 +1,94 @@
+//! AWS access. The SDK clients are built once, when the provider is
+//! configured, from the standard credential chain of the official SDK
+//! (environment, shared config and credentials files, SSO, web identity,
+//! container and instance metadata), exactly as the hashicorp/aws provider
+//! users are used to.
+//!
+//! Building the clients makes no network call: the region comes from the
+//! provider block, the environment or the profile (never from instance
+//! metadata), and credentials are resolved on the first API call. So the
+//! provider's pure data sources work on a machine with no AWS set-up at all.
+
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+
+/// Per-service endpoint overrides. They change where calls go, never the
+/// public URLs the provider computes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub s3: Option<String>,
+    pub iam: Option<String>,
+    pub sts: Option<String>,
+}
+
+/// The provider block's AWS settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoints: Endpoints,
+    pub s3_use_path_style: bool,
+}
+
+/// The configured clients.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// The resolved region, if any source set one.
+    pub region: Option<String>,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+/// Attempts per call, including the first; throttling and transient errors
+/// are retried with the SDK's exponential backoff up to this bound.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Build the clients. No network call is made here.
+pub async fn connect(settings: &Settings) -> Clients {
+    let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(p) = &settings.profile {
+        profile_region = profile_region.profile_name(p);
+    }
+    let region = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
+        .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .or_else(profile_region.build());
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(p) = &settings.profile {
+        loader = loader.profile_name(p);
+    }
+    let shared = loader.load().await;
+
+    let mut s3 =
+        aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.s3_use_path_style);
+    if let Some(url) = &settings.endpoints.s3 {
+        s3 = s3.endpoint_url(url);
+    }
+    let mut iam = aws_sdk_iam::config::Builder::from(&shared);
+    if let Some(url) = &settings.endpoints.iam {
+        iam = iam.endpoint_url(url);
+    }
+    let mut sts = aws_sdk_sts::config::Builder::from(&shared);
+    if let Some(url) = &settings.endpoints.sts {
+        sts = sts.endpoint_url(url);
+    }
+    Clients {
+        region: shared.region().map(|r| r.to_string()),
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
+        iam: aws_sdk_iam::Client::from_conf(iam.build()),
+        sts: aws_sdk_sts::Client::from_conf(sts.build()),
+    }
+}

@@ -1,0 +1,1 @@
+//! Where typed errors become diagnostics.

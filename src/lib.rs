@@ -1,0 +1,24 @@
+//! terraform-provider-irsa: IAM Roles for Service Accounts for self-hosted
+//! Kubernetes clusters.
+//!
+//! Dependencies flow one way:
+//!
+//! - [`tfplugin`]: the Terraform plugin protocol (handshake, gRPC server,
+//!   value codec, schema and diagnostics). The only module that sees
+//!   generated protobuf types.
+//! - [`provider`]: the provider schema and configuration, and the registry of
+//!   resources and data sources.
+//! - [`resources`] and [`data_sources`]: one file per type. Each reads as
+//!   "decode the configuration, call domain/aws/kube, encode the state".
+//! - [`domain`]: pure logic with no I/O: keys, JWKS, issuer URLs,
+//!   apiserver flags.
+//! - [`aws`]: the AWS SDK clients.
+//! - [`errors`]: where typed errors become diagnostics.
+
+pub mod aws;
+pub mod data_sources;
+pub mod domain;
+pub mod errors;
+pub mod provider;
+pub mod resources;
+pub mod tfplugin;

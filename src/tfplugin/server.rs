@@ -1,0 +1,830 @@
+//! The tfplugin6 gRPC service, plus the go-plugin side services, over the
+//! protocol-free [`Provider`] traits.
+//!
+//! Calls are dispatched on the resource or data source type name. A
+//! `StopProvider` call cancels work in flight: refreshes, plans, imports and
+//! data source reads are abandoned with an error diagnostic; applies receive
+//! the signal through [`ApplyRequest::stop`] so that they can return the true
+//! state of what they already created.
+
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Poll};
+
+use futures_util::{Stream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::UnixStream;
+use tonic::{Request, Response, Status};
+
+use super::proto::health::{self, health_server};
+use super::proto::plugin::{self, grpc_broker_server, grpc_controller_server, grpc_stdio_server};
+use super::proto::{self, provider_server};
+use super::{diag, handshake, schema};
+use super::{
+    ApplyRequest, CancellationToken, DataSource, Diagnostic, Diagnostics, PlanRequest, Provider,
+    Resource, Schema, Type, Value,
+};
+
+/// Terraform sends whole states in one message; allow large ones.
+const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
+struct Entry<T: ?Sized> {
+    imp: Arc<T>,
+    schema: Schema,
+    ty: Type,
+}
+
+struct Inner<P: Provider> {
+    provider: P,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: BTreeMap<&'static str, Entry<dyn Resource<P::Data>>>,
+    data_sources: BTreeMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    data: RwLock<Option<Arc<P::Data>>>,
+    stop: Mutex<CancellationToken>,
+}
+
+/// The tfplugin6 `Provider` service.
+pub struct ProviderService<P: Provider> {
+    inner: Arc<Inner<P>>,
+}
+
+impl<P: Provider> Clone for ProviderService<P> {
+    fn clone(&self) -> Self {
+        ProviderService {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: P) -> ProviderService<P> {
+        let provider_schema = provider.schema();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let ty = schema.value_type();
+                (imp.type_name(), Entry { imp, schema, ty })
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let ty = schema.value_type();
+                (imp.type_name(), Entry { imp, schema, ty })
+            })
+            .collect();
+        ProviderService {
+            inner: Arc::new(Inner {
+                provider_type: provider_schema.value_type(),
+                provider_schema,
+                provider,
+                resources,
+                data_sources,
+                data: RwLock::new(None),
+                stop: Mutex::new(CancellationToken::new()),
+            }),
+        }
+    }
+
+    fn stop_token(&self) -> CancellationToken {
+        self.inner.stop.lock().expect("stop lock").clone()
+    }
+
+    fn data(&self) -> Result<Arc<P::Data>, Diagnostics> {
+        self.inner
+            .data
+            .read()
+            .expect("data lock")
+            .clone()
+            .ok_or_else(|| {
+                Diagnostic::error(
+                "Provider not configured",
+                "Terraform called the provider before configuring it. This is a bug in the caller.",
+            )
+            .into()
+            })
+    }
+
+    fn resource(&self, name: &str) -> Result<&Entry<dyn Resource<P::Data>>, Diagnostics> {
+        self.inner
+            .resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostics> {
+        self.inner
+            .data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type {name:?}."),
+    )
+    .into()
+}
+
+fn cancelled() -> Diagnostics {
+    Diagnostic::error(
+        "Cancelled",
+        "Terraform asked the provider to stop before this operation finished.",
+    )
+    .into()
+}
+
+/// Decode a DynamicValue; a missing one is null.
+fn decode(dv: Option<proto::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+    let Some(dv) = dv else { return Ok(Value::Null) };
+    let decoded = if !dv.msgpack.is_empty() {
+        Value::from_msgpack(&dv.msgpack, ty)
+    } else if !dv.json.is_empty() {
+        Value::from_json(&dv.json, ty)
+    } else {
+        return Ok(Value::Null);
+    };
+    decoded.map_err(|e| Diagnostic::error("Malformed value from Terraform", e.to_string()).into())
+}
+
+fn encode(v: &Value) -> Option<proto::DynamicValue> {
+    Some(proto::DynamicValue {
+        msgpack: v.to_msgpack(),
+        json: Vec::new(),
+    })
+}
+
+fn diags_out(d: Diagnostics) -> Vec<proto::Diagnostic> {
+    diag::to_proto(d)
+}
+
+fn unsupported(what: &str) -> Vec<proto::Diagnostic> {
+    diags_out(Diagnostic::error("Unsupported", format!("This provider has no {what}.")).into())
+}
+
+/// Run `fut` unless the stop token fires first.
+async fn or_stop<T>(
+    stop: &CancellationToken,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        out = fut => Some(out),
+        _ = stop.cancelled() => None,
+    }
+}
+
+type Rsp<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl<P: Provider> provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _: Request<proto::get_metadata::Request>,
+    ) -> Rsp<proto::get_metadata::Response> {
+        use proto::get_metadata as m;
+        Ok(Response::new(m::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: vec![],
+            data_sources: self
+                .inner
+                .data_sources
+                .keys()
+                .map(|n| m::DataSourceMetadata {
+                    type_name: (*n).into(),
+                })
+                .collect(),
+            resources: self
+                .inner
+                .resources
+                .keys()
+                .map(|n| m::ResourceMetadata {
+                    type_name: (*n).into(),
+                })
+                .collect(),
+            functions: vec![],
+            ephemeral_resources: vec![],
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<proto::get_provider_schema::Request>,
+    ) -> Rsp<proto::get_provider_schema::Response> {
+        let inner = &self.inner;
+        Ok(Response::new(proto::get_provider_schema::Response {
+            provider: Some(schema::to_proto(&inner.provider_schema)),
+            resource_schemas: inner
+                .resources
+                .iter()
+                .map(|(n, e)| (n.to_string(), schema::to_proto(&e.schema)))
+                .collect(),
+            data_source_schemas: inner
+                .data_sources
+                .iter()
+                .map(|(n, e)| (n.to_string(), schema::to_proto(&e.schema)))
+                .collect(),
+            diagnostics: vec![],
+            provider_meta: None,
+            server_capabilities: Some(capabilities()),
+            functions: Default::default(),
+            ephemeral_resource_schemas: Default::default(),
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<proto::validate_provider_config::Request>,
+    ) -> Rsp<proto::validate_provider_config::Response> {
+        let mut diags = Diagnostics::new();
+        match decode(req.into_inner().config, &self.inner.provider_type) {
+            Ok(config) => self.inner.provider.validate(&config, &mut diags),
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(proto::validate_provider_config::Response {
+            diagnostics: diags_out(diags),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<proto::validate_resource_config::Request>,
+    ) -> Rsp<proto::validate_resource_config::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        match self
+            .resource(&req.type_name)
+            .and_then(|e| Ok((e, decode(req.config, &e.ty)?)))
+        {
+            Ok((e, config)) => e.imp.validate(&config, &mut diags),
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(proto::validate_resource_config::Response {
+            diagnostics: diags_out(diags),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<proto::validate_data_resource_config::Request>,
+    ) -> Rsp<proto::validate_data_resource_config::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        match self
+            .data_source(&req.type_name)
+            .and_then(|e| Ok((e, decode(req.config, &e.ty)?)))
+        {
+            Ok((e, config)) => e.imp.validate(&config, &mut diags),
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(
+            proto::validate_data_resource_config::Response {
+                diagnostics: diags_out(diags),
+            },
+        ))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<proto::upgrade_resource_state::Request>,
+    ) -> Rsp<proto::upgrade_resource_state::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let upgraded = (|| {
+            let entry = self.resource(&req.type_name)?;
+            let raw = req.raw_state.unwrap_or_default();
+            if raw.json.is_empty() {
+                return Err(Diagnostic::error(
+                    "Unsupported state format",
+                    "The stored state is in the legacy flatmap format, which this provider never wrote.",
+                )
+                .into());
+            }
+            let json: serde_json::Value = serde_json::from_slice(&raw.json)
+                .map_err(|e| Diagnostic::error("Unreadable stored state", e.to_string()))?;
+            let v = entry.imp.upgrade(req.version, json, &mut diags);
+            Ok(v.conform(&entry.ty))
+        })();
+        let upgraded = match upgraded {
+            Ok(v) if !diags.has_errors() => encode(&v),
+            Ok(_) => None,
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        Ok(Response::new(proto::upgrade_resource_state::Response {
+            upgraded_state: upgraded,
+            diagnostics: diags_out(diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<proto::configure_provider::Request>,
+    ) -> Rsp<proto::configure_provider::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        match decode(req.config, &self.inner.provider_type) {
+            Ok(config) => {
+                if let Some(data) = self
+                    .inner
+                    .provider
+                    .configure(&req.terraform_version, &config, &mut diags)
+                    .await
+                {
+                    *self.inner.data.write().expect("data lock") = Some(Arc::new(data));
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+        Ok(Response::new(proto::configure_provider::Response {
+            diagnostics: diags_out(diags),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<proto::read_resource::Request>,
+    ) -> Rsp<proto::read_resource::Response> {
+        let req = req.into_inner();
+        let private = req.private.clone();
+        let mut diags = Diagnostics::new();
+        let new_state = async {
+            let entry = self.resource(&req.type_name)?;
+            let state = decode(req.current_state, &entry.ty)?;
+            let data = self.data()?;
+            let stop = self.stop_token();
+            match or_stop(&stop, entry.imp.read(&data, state.clone(), &mut diags)).await {
+                Some(Some(v)) => Ok(v.conform(&entry.ty)),
+                Some(None) => Ok(Value::Null),
+                // Keep the old state: a cancelled refresh must not drop it.
+                None => {
+                    diags.extend(cancelled());
+                    Ok(state)
+                }
+            }
+        }
+        .await;
+        let new_state = match new_state {
+            Ok(v) => encode(&v),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        Ok(Response::new(proto::read_resource::Response {
+            new_state,
+            diagnostics: diags_out(diags),
+            private,
+            deferred: None,
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<proto::plan_resource_change::Request>,
+    ) -> Rsp<proto::plan_resource_change::Response> {
+        let req = req.into_inner();
+        let private = req.prior_private.clone();
+        let mut diags = Diagnostics::new();
+        let planned = async {
+            let entry = self.resource(&req.type_name)?;
+            let prior = decode(req.prior_state, &entry.ty)?;
+            let proposed = decode(req.proposed_new_state, &entry.ty)?;
+            let config = decode(req.config, &entry.ty)?;
+            if proposed.is_null() {
+                return Ok((Value::Null, vec![]));
+            }
+            let data = self.data()?;
+            let stop = self.stop_token();
+            let plan = entry.imp.plan(
+                &data,
+                PlanRequest {
+                    prior,
+                    proposed,
+                    config,
+                },
+                &mut diags,
+            );
+            match or_stop(&stop, plan).await {
+                Some(p) => Ok((p.state.conform(&entry.ty), p.requires_replace)),
+                None => Err(cancelled()),
+            }
+        }
+        .await;
+        let (planned_state, requires_replace) = match planned {
+            Ok((v, rr)) if !diags.has_errors() => {
+                (encode(&v), rr.iter().map(diag::path_to_proto).collect())
+            }
+            Ok(_) => (None, vec![]),
+            Err(d) => {
+                diags.extend(d);
+                (None, vec![])
+            }
+        };
+        Ok(Response::new(proto::plan_resource_change::Response {
+            planned_state,
+            requires_replace,
+            planned_private: private,
+            diagnostics: diags_out(diags),
+            legacy_type_system: false,
+            deferred: None,
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<proto::apply_resource_change::Request>,
+    ) -> Rsp<proto::apply_resource_change::Response> {
+        let req = req.into_inner();
+        let private = req.planned_private.clone();
+        let mut diags = Diagnostics::new();
+        let new_state = async {
+            let entry = self.resource(&req.type_name)?;
+            let prior = decode(req.prior_state, &entry.ty)?;
+            let planned = decode(req.planned_state, &entry.ty)?;
+            let config = decode(req.config, &entry.ty)?;
+            let data = self.data()?;
+            // Not raced against the stop token: the resource stops at a safe
+            // point and reports what exists.
+            let stop = self.stop_token();
+            let v = entry
+                .imp
+                .apply(
+                    &data,
+                    ApplyRequest {
+                        prior,
+                        planned,
+                        config,
+                        stop,
+                    },
+                    &mut diags,
+                )
+                .await;
+            Ok::<_, Diagnostics>(v.conform(&entry.ty))
+        }
+        .await;
+        let new_state = match new_state {
+            Ok(v) => encode(&v),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        Ok(Response::new(proto::apply_resource_change::Response {
+            new_state,
+            private,
+            diagnostics: diags_out(diags),
+            legacy_type_system: false,
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<proto::import_resource_state::Request>,
+    ) -> Rsp<proto::import_resource_state::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let imported = async {
+            let entry = self.resource(&req.type_name)?;
+            let data = self.data()?;
+            let stop = self.stop_token();
+            match or_stop(&stop, entry.imp.import(&data, &req.id, &mut diags)).await {
+                Some(Some(v)) => Ok(vec![proto::import_resource_state::ImportedResource {
+                    type_name: req.type_name.clone(),
+                    state: encode(&v.conform(&entry.ty)),
+                    private: vec![],
+                }]),
+                Some(None) => Err(Diagnostic::error(
+                    "Cannot import non-existent remote object",
+                    format!("No {} was found for import id {:?}.", req.type_name, req.id),
+                )
+                .into()),
+                None => Err(cancelled()),
+            }
+        }
+        .await;
+        let imported_resources = match imported {
+            Ok(r) if !diags.has_errors() => r,
+            Ok(_) => vec![],
+            Err(d) => {
+                diags.extend(d);
+                vec![]
+            }
+        };
+        Ok(Response::new(proto::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diags_out(diags),
+            deferred: None,
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        _: Request<proto::move_resource_state::Request>,
+    ) -> Rsp<proto::move_resource_state::Response> {
+        Ok(Response::new(proto::move_resource_state::Response {
+            target_state: None,
+            diagnostics: unsupported("support for moving state from other resource types"),
+            target_private: vec![],
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<proto::read_data_source::Request>,
+    ) -> Rsp<proto::read_data_source::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let state = async {
+            let entry = self.data_source(&req.type_name)?;
+            let config = decode(req.config, &entry.ty)?;
+            let data = self.data()?;
+            let stop = self.stop_token();
+            match or_stop(&stop, entry.imp.read(&data, config, &mut diags)).await {
+                Some(v) => Ok(v.conform(&entry.ty)),
+                None => Err(cancelled()),
+            }
+        }
+        .await;
+        let state = match state {
+            Ok(v) if !diags.has_errors() => encode(&v),
+            Ok(_) => None,
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        Ok(Response::new(proto::read_data_source::Response {
+            state,
+            diagnostics: diags_out(diags),
+            deferred: None,
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<proto::validate_ephemeral_resource_config::Request>,
+    ) -> Rsp<proto::validate_ephemeral_resource_config::Response> {
+        Ok(Response::new(
+            proto::validate_ephemeral_resource_config::Response {
+                diagnostics: unsupported("ephemeral resources"),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        _: Request<proto::open_ephemeral_resource::Request>,
+    ) -> Rsp<proto::open_ephemeral_resource::Response> {
+        Ok(Response::new(proto::open_ephemeral_resource::Response {
+            diagnostics: unsupported("ephemeral resources"),
+            ..Default::default()
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<proto::renew_ephemeral_resource::Request>,
+    ) -> Rsp<proto::renew_ephemeral_resource::Response> {
+        Ok(Response::new(proto::renew_ephemeral_resource::Response {
+            diagnostics: unsupported("ephemeral resources"),
+            ..Default::default()
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<proto::close_ephemeral_resource::Request>,
+    ) -> Rsp<proto::close_ephemeral_resource::Response> {
+        Ok(Response::new(proto::close_ephemeral_resource::Response {
+            diagnostics: unsupported("ephemeral resources"),
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<proto::get_functions::Request>,
+    ) -> Rsp<proto::get_functions::Response> {
+        // No functions: an empty answer, not an error.
+        Ok(Response::new(proto::get_functions::Response::default()))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<proto::call_function::Request>,
+    ) -> Rsp<proto::call_function::Response> {
+        Ok(Response::new(proto::call_function::Response {
+            result: None,
+            error: Some(proto::FunctionError {
+                text: format!("This provider has no function {:?}.", req.into_inner().name),
+                function_argument: None,
+            }),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<proto::stop_provider::Request>,
+    ) -> Rsp<proto::stop_provider::Response> {
+        log::info!("stop requested: cancelling operations in flight");
+        let mut token = self.inner.stop.lock().expect("stop lock");
+        token.cancel();
+        *token = CancellationToken::new();
+        Ok(Response::new(proto::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+fn capabilities() -> proto::ServerCapabilities {
+    proto::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
+}
+
+// ------------------------------------------------------- go-plugin services
+
+/// `GRPCController`, `GRPCStdio`, `GRPCBroker` and health: the services
+/// go-plugin expects beside the provider.
+#[derive(Clone)]
+struct PluginServices {
+    shutdown: CancellationToken,
+}
+
+type Quiet<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+impl PluginServices {
+    /// A stream that carries nothing and ends at shutdown.
+    fn quiet<T: Send + 'static>(&self) -> Quiet<T> {
+        Box::pin(
+            futures_util::stream::once(self.shutdown.clone().cancelled_owned())
+                .filter_map(|_| async { None }),
+        )
+    }
+}
+
+#[tonic::async_trait]
+impl grpc_controller_server::GrpcController for PluginServices {
+    async fn shutdown(&self, _: Request<plugin::Empty>) -> Rsp<plugin::Empty> {
+        log::debug!("shutdown requested by terraform");
+        self.shutdown.cancel();
+        Ok(Response::new(plugin::Empty {}))
+    }
+}
+
+#[tonic::async_trait]
+impl grpc_stdio_server::GrpcStdio for PluginServices {
+    type StreamStdioStream = Quiet<plugin::StdioData>;
+    async fn stream_stdio(&self, _: Request<plugin::Empty>) -> Rsp<Self::StreamStdioStream> {
+        Ok(Response::new(self.quiet()))
+    }
+}
+
+#[tonic::async_trait]
+impl grpc_broker_server::GrpcBroker for PluginServices {
+    type StartStreamStream = Quiet<plugin::ConnInfo>;
+    async fn start_stream(
+        &self,
+        _: Request<tonic::Streaming<plugin::ConnInfo>>,
+    ) -> Rsp<Self::StartStreamStream> {
+        Ok(Response::new(self.quiet()))
+    }
+}
+
+#[tonic::async_trait]
+impl health_server::Health for PluginServices {
+    async fn check(
+        &self,
+        req: Request<health::HealthCheckRequest>,
+    ) -> Rsp<health::HealthCheckResponse> {
+        use health::health_check_response::ServingStatus;
+        let status = match req.into_inner().service.as_str() {
+            "" | "plugin" => ServingStatus::Serving,
+            _ => ServingStatus::ServiceUnknown,
+        };
+        Ok(Response::new(health::HealthCheckResponse {
+            status: status as i32,
+        }))
+    }
+}
+
+/// Every service of the plugin on one router. `shutdown` is cancelled when
+/// Terraform calls `GRPCController.Shutdown`.
+pub fn router<P: Provider>(
+    provider: P,
+    shutdown: CancellationToken,
+) -> tonic::transport::server::Router {
+    let plugin = PluginServices { shutdown };
+    tonic::transport::Server::builder()
+        .add_service(
+            provider_server::ProviderServer::new(ProviderService::new(provider))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(grpc_controller_server::GrpcControllerServer::new(
+            plugin.clone(),
+        ))
+        .add_service(grpc_stdio_server::GrpcStdioServer::new(plugin.clone()))
+        .add_service(grpc_broker_server::GrpcBrokerServer::new(plugin.clone()))
+        .add_service(health_server::HealthServer::new(plugin))
+}
+
+// ------------------------------------------------------------- transport
+
+/// A TLS connection on the plugin's unix socket.
+struct TlsConn(tokio_rustls::server::TlsStream<UnixStream>);
+
+impl tonic::transport::server::Connected for TlsConn {
+    type ConnectInfo = ();
+    fn connect_info(&self) {}
+}
+
+impl AsyncRead for TlsConn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// Serve the plugin as Terraform expects: bind the unix socket, announce it
+/// on stdout with the server certificate, and serve mutual TLS until
+/// Terraform calls `Shutdown`.
+pub async fn serve<P: Provider>(
+    provider: P,
+    negotiated: handshake::Negotiated,
+) -> Result<(), handshake::HandshakeError> {
+    let tls = handshake::server_tls(&negotiated.client_cert_pem)?;
+    let socket = handshake::SocketDir::create(negotiated.socket_dir.as_deref())?;
+    let listener =
+        tokio::net::UnixListener::bind(socket.path()).map_err(handshake::HandshakeError::Io)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.config.clone());
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<TlsConn>>(8);
+    tokio::spawn(async move {
+        loop {
+            let sock = match listener.accept().await {
+                Ok((sock, _)) => sock,
+                Err(e) => {
+                    log::error!("accepting a connection failed: {e}");
+                    continue;
+                }
+            };
+            let acceptor = acceptor.clone();
+            let tx = tx.clone();
+            // Handshake each connection on its own task so one slow or
+            // refused client cannot hold up the others.
+            tokio::spawn(async move {
+                match acceptor.accept(sock).await {
+                    Ok(stream) => {
+                        let _ = tx.send(Ok(TlsConn(stream))).await;
+                    }
+                    Err(e) => log::warn!(
+                        "refused a connection without the expected client certificate: {e}"
+                    ),
+                }
+            });
+        }
+    });
+
+    handshake::announce(socket.path(), &tls.cert_der);
+
+    let shutdown = CancellationToken::new();
+    let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let served = router(provider, shutdown.clone())
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned());
+    served
+        .await
+        .map_err(|e| handshake::HandshakeError::Serve(e.to_string()))?;
+    log::debug!("server stopped");
+    Ok(())
+}
