@@ -100,23 +100,12 @@ pub trait Resource<D>: Send + Sync {
     /// Check a configuration at validate time. Unknown values may appear.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Turn a state stored under schema `version` into the current shape. The
-    /// default reads the stored JSON with the current schema, dropping any
+    /// Turn a state stored under an older schema `version` into the current
+    /// shape (states from newer versions are refused before this is called).
+    /// The default reads the stored JSON with the current schema, dropping any
     /// attribute that no longer exists.
-    fn upgrade(&self, version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Value {
-        let current = self.schema();
-        if version > current.version {
-            diags.push(Diagnostic::error(
-                "State written by a newer provider",
-                format!(
-                    "The state of this {} has schema version {version}, but this provider knows versions up to {}. Upgrade the provider.",
-                    self.type_name(),
-                    current.version
-                ),
-            ));
-            return Value::Null;
-        }
-        match Value::from_json_lenient(state, &current.value_type()) {
+    fn upgrade(&self, _version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Value {
+        match Value::from_json_lenient(state, &self.schema().value_type()) {
             Ok(v) => v,
             Err(e) => {
                 diags.push(Diagnostic::error("Unreadable stored state", e.to_string()));

@@ -299,6 +299,17 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::new();
         let upgraded = (|| {
             let entry = self.resource(&req.type_name)?;
+            if req.version > entry.schema.version {
+                return Err(Diagnostic::error(
+                    "State written by a newer provider",
+                    format!(
+                        "The state of this {} has schema version {}, but this provider knows versions up to {}. \
+                         Upgrade the provider.",
+                        req.type_name, req.version, entry.schema.version
+                    ),
+                )
+                .into());
+            }
             let raw = req.raw_state.unwrap_or_default();
             if raw.json.is_empty() {
                 return Err(Diagnostic::error(
