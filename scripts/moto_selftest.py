@@ -1,0 +1,82 @@
+"""Check a running scripts/moto_server.py behaves like AWS where we patched it.
+
+Needs AWS_ENDPOINT_URL (http://127.0.0.1:<port>) and fake AWS_* credentials in
+the environment. Exits non-zero with a message on the first failed check.
+"""
+
+import json
+import os
+import sys
+import uuid
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+def main():
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    bucket = f"selftest-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+
+    # The "deny unless HTTPS" statement; real S3 over HTTPS never applies it.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    policy_text = json.dumps(policy)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy_text)
+
+    body = b"hello from the moto self-test\n"
+    s3.put_object(Bucket=bucket, Key="dir/object.txt", Body=body)
+    got = s3.get_object(Bucket=bucket, Key="dir/object.txt")["Body"].read()
+    check(got == body, f"GetObject returned {got!r}, expected {body!r}")
+
+    stored = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    check(
+        json.loads(stored) == policy,
+        f"GetBucketPolicy returned {stored}, expected {policy_text}",
+    )
+
+    s3.delete_object(Bucket=bucket, Key="dir/object.txt")
+
+    # Statements without a Condition must still be enforced.
+    policy["Statement"].append(
+        {
+            "Sid": "DenyReads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    s3.put_object(Bucket=bucket, Key="denied.txt", Body=body)
+    try:
+        s3.get_object(Bucket=bucket, Key="denied.txt")
+        check(False, "GetObject succeeded despite an unconditional Deny")
+    except ClientError as err:
+        status = err.response["ResponseMetadata"]["HTTPStatusCode"]
+        check(status == 403, f"expected 403 for denied GetObject, got {status}")
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_object(Bucket=bucket, Key="denied.txt")
+    s3.delete_bucket(Bucket=bucket)
+    print("moto self-test passed")
+
+
+def check(ok, message):
+    if not ok:
+        sys.exit(f"moto self-test FAILED: {message}")
+
+
+if __name__ == "__main__":
+    main()

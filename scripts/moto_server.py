@@ -1,0 +1,107 @@
+"""Run moto's AWS mock server on 127.0.0.1 for the tests and the demo.
+
+    python scripts/moto_server.py --port 0
+
+Port 0 picks a free port. Once the server accepts connections, exactly one
+line `MOTO_PORT=<port>` is printed to stdout. It then serves until SIGTERM or
+SIGINT (or, with --exit-on-stdin-eof, until stdin closes), then exits with
+status 0.
+
+Moto is patched here (never in the product) where it differs from AWS in a way
+that matters to us; each patch is listed in tests/README.md,
+"Where moto differs from AWS".
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+
+def patch_bucket_policy_conditions():
+    """Leave statements with a `Condition` out of S3 bucket-policy checks.
+
+    Moto checks a bucket policy on object requests in FakeBucket.get_permission,
+    but it cannot evaluate request-context conditions such as
+    aws:SecureTransport: a Deny statement whose Condition does not hold comes
+    out as DENIED anyway. The usual "deny unless HTTPS" statement then blocks
+    every later object request, which real S3 over HTTPS never does.
+
+    The wrapper evaluates a copy of the policy without conditional statements.
+    The stored policy (bucket.policy) is untouched, so GetBucketPolicy returns
+    exactly what was PUT.
+    """
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return original(self, action, resource)
+        policy = json.loads(self.policy)
+        statements = policy.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [s for s in statements if "Condition" not in s]
+        if len(kept) == len(statements):
+            return original(self, action, resource)
+        if not kept:
+            return PermissionResult.NEUTRAL
+        policy["Statement"] = kept
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def stop_on_stdin_eof():
+    while sys.stdin.buffer.read(4096):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="also stop when stdin closes, i.e. when the parent that holds it dies",
+    )
+    args = parser.parse_args()
+
+    patch_bucket_policy_conditions()
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.exit_on_stdin_eof:
+        threading.Thread(target=stop_on_stdin_eof, daemon=True).start()
+
+    # make_server has already bound and is listening: connections queue until
+    # serve_forever picks them up, so announcing the port now is safe.
+    print(f"MOTO_PORT={server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

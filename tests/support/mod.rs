@@ -1,0 +1,709 @@
+//! Shared harness for the integration tests: real Terraform, the real provider
+//! binary, and a local moto server standing in for AWS.
+//!
+//! Include it from a test file with `mod support;`. See `tests/README.md`.
+#![allow(dead_code)]
+
+use std::collections::hash_map::DefaultHasher;
+use std::fmt;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tempfile::TempDir;
+
+/// Provider source address used in test configurations.
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/irsa/irsa";
+/// Provider version the mirror installs.
+pub const PROVIDER_VERSION: &str = "0.1.0";
+
+/// Default time limit for one Terraform command; see [`Workdir::set_timeout`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Root of the repository (the crate's manifest directory).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The provider binary cargo built for this test run.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-irsa"))
+}
+
+/// Runs `scripts/install-tools.sh` once per test process (later calls wait for
+/// the first). Panics with the script's output if it fails: a missing tool is a
+/// test failure, never a skip.
+pub fn ensure_tools() {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = DONE.get_or_init(|| {
+        let script = repo_root().join("scripts/install-tools.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .current_dir(repo_root())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    });
+    if let Err(msg) = result {
+        panic!("test tools are not installed: {msg}");
+    }
+}
+
+/// Python interpreter of the repo's test venv (`.venv`, made by [`ensure_tools`]).
+pub fn venv_python() -> PathBuf {
+    ensure_tools();
+    repo_root().join(".venv/bin/python")
+}
+
+/// The Terraform versions the provider is tested with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TfVersion {
+    /// `terraform` on `PATH`, which must be 1.11.x.
+    Current,
+    /// `tools/terraform-1.0.3/terraform`, installed by `scripts/install-tools.sh`.
+    V1_0_3,
+}
+
+impl TfVersion {
+    /// Every supported version, newest first.
+    pub fn all() -> [TfVersion; 2] {
+        [TfVersion::Current, TfVersion::V1_0_3]
+    }
+
+    /// What `terraform version` must report, as a prefix of `terraform_version`.
+    pub fn expected_prefix(self) -> &'static str {
+        match self {
+            TfVersion::Current => "1.11.",
+            TfVersion::V1_0_3 => "1.0.3",
+        }
+    }
+
+    /// Path of the binary, checked once per process to report the expected version.
+    pub fn binary(self) -> PathBuf {
+        static CURRENT: OnceLock<PathBuf> = OnceLock::new();
+        static OLD: OnceLock<PathBuf> = OnceLock::new();
+        let (cell, find): (_, fn() -> PathBuf) = match self {
+            TfVersion::Current => (&CURRENT, || find_on_path("terraform")),
+            TfVersion::V1_0_3 => (&OLD, || {
+                ensure_tools();
+                repo_root().join("tools/terraform-1.0.3/terraform")
+            }),
+        };
+        cell.get_or_init(|| {
+            let path = find();
+            let version = terraform_version(&path);
+            assert!(
+                version.starts_with(self.expected_prefix()),
+                "{} reports Terraform {version}, expected {}x",
+                path.display(),
+                self.expected_prefix()
+            );
+            path
+        })
+        .clone()
+    }
+
+    /// The version string the binary reports, e.g. `1.11.4`.
+    pub fn version(self) -> String {
+        terraform_version(&self.binary())
+    }
+}
+
+impl fmt::Display for TfVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TfVersion::Current => write!(f, "terraform-current"),
+            TfVersion::V1_0_3 => write!(f, "terraform-1.0.3"),
+        }
+    }
+}
+
+fn find_on_path(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("`{name}` is not on PATH"))
+}
+
+/// Runs `<binary> version -json` and returns `terraform_version`.
+fn terraform_version(binary: &Path) -> String {
+    let out = Command::new(binary)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    assert!(
+        out.status.success(),
+        "{} version failed: {}",
+        binary.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{} version -json printed no JSON ({e}): {}",
+            binary.display(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    json["terraform_version"]
+        .as_str()
+        .expect("terraform_version in `terraform version -json`")
+        .to_string()
+}
+
+/// How Terraform finds the provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Install {
+    /// `dev_overrides` pointing at cargo's output directory. No `init` needed;
+    /// Terraform warns that overrides are in effect.
+    DevOverrides,
+    /// An unpacked filesystem mirror holding a copy of the binary as version
+    /// 0.1.0, like an installed release. Needs `init`.
+    Mirror,
+}
+
+impl Install {
+    pub fn all() -> [Install; 2] {
+        [Install::DevOverrides, Install::Mirror]
+    }
+}
+
+/// Result of one Terraform command. Expected failures are inspected here; the
+/// `*_ok()` helpers of [`Workdir`] panic with this whole output instead.
+#[derive(Clone, Debug)]
+pub struct TfOutput {
+    /// The command line, for messages.
+    pub command: String,
+    /// Exit status 0.
+    pub success: bool,
+    /// Exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TfOutput {
+    /// Panics with the full output unless the command succeeded.
+    pub fn assert_success(self) -> Self {
+        assert!(self.success, "terraform failed:\n{self}");
+        self
+    }
+
+    /// Panics with the full output unless the command failed.
+    pub fn assert_failure(self) -> Self {
+        assert!(!self.success, "terraform unexpectedly succeeded:\n{self}");
+        self
+    }
+
+    /// stdout followed by stderr.
+    pub fn combined(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl fmt::Display for TfOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "$ {}", self.command)?;
+        writeln!(f, "exit code: {:?}", self.code)?;
+        writeln!(f, "--- stdout\n{}", self.stdout)?;
+        write!(f, "--- stderr\n{}", self.stderr)
+    }
+}
+
+/// A temporary Terraform working directory wired to the provider under test.
+///
+/// Layout of the temp dir: `work/` (the Terraform working directory, where
+/// [`Workdir::write`] puts files), `cli.tfrc` (the CLI config), `mirror/`
+/// (for [`Install::Mirror`]) and `aws/` (empty; AWS config files point there so
+/// the developer's own `~/.aws` is never read).
+///
+/// Inherited `TF_*` (except `TF_LOG*`) and `AWS_*` variables are dropped, so
+/// tests only talk to the endpoints they set with [`Workdir::env`].
+pub struct Workdir {
+    tmp: TempDir,
+    version: TfVersion,
+    install: Install,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl Workdir {
+    /// A fresh directory for `version`, with the provider installed as `install`.
+    pub fn new(version: TfVersion, install: Install) -> Workdir {
+        ensure_tools();
+        let tmp = tempfile::Builder::new()
+            .prefix("irsa-tf-")
+            .tempdir()
+            .expect("create temp dir");
+        let root = tmp.path();
+        fs::create_dir(root.join("work")).expect("create work dir");
+        fs::create_dir(root.join("aws")).expect("create aws dir");
+
+        let provider = provider_binary();
+        let installation = match install {
+            Install::DevOverrides => {
+                let dir = provider.parent().expect("provider binary has a parent dir");
+                format!(
+                    "  dev_overrides {{\n    {} = {}\n  }}\n  direct {{}}\n",
+                    hcl_string(PROVIDER_SOURCE),
+                    hcl_string(&dir.to_string_lossy())
+                )
+            }
+            Install::Mirror => {
+                let mirror = root.join("mirror");
+                let dir = mirror.join(format!("{PROVIDER_SOURCE}/{PROVIDER_VERSION}/linux_amd64"));
+                fs::create_dir_all(&dir).expect("create mirror dir");
+                let target = dir.join(format!("terraform-provider-irsa_v{PROVIDER_VERSION}"));
+                if fs::hard_link(&provider, &target).is_err() {
+                    fs::copy(&provider, &target).unwrap_or_else(|e| {
+                        panic!("copy {} into the mirror: {e}", provider.display())
+                    });
+                }
+                format!(
+                    "  filesystem_mirror {{\n    path    = {}\n    include = [{}]\n  }}\n  \
+                     direct {{\n    exclude = [{}]\n  }}\n",
+                    hcl_string(&mirror.to_string_lossy()),
+                    hcl_string(PROVIDER_SOURCE),
+                    hcl_string(PROVIDER_SOURCE)
+                )
+            }
+        };
+        fs::write(
+            root.join("cli.tfrc"),
+            format!("provider_installation {{\n{installation}}}\n"),
+        )
+        .expect("write CLI config");
+
+        Workdir {
+            tmp,
+            version,
+            install,
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The Terraform working directory.
+    pub fn path(&self) -> PathBuf {
+        self.tmp.path().join("work")
+    }
+
+    pub fn version(&self) -> TfVersion {
+        self.version
+    }
+
+    pub fn install(&self) -> Install {
+        self.install
+    }
+
+    /// Writes `contents` to `name` (relative, may contain subdirectories).
+    pub fn write(&self, name: &str, contents: &str) -> &Self {
+        let path = self.path().join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create parent dir");
+        }
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        self
+    }
+
+    /// Reads a file of the working directory.
+    pub fn read(&self, name: &str) -> String {
+        let path = self.path().join(name);
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    /// Deletes a file of the working directory.
+    pub fn remove(&self, name: &str) -> &Self {
+        let path = self.path().join(name);
+        fs::remove_file(&path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
+        self
+    }
+
+    /// Sets an extra environment variable for every later Terraform command.
+    pub fn env(&mut self, key: &str, val: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), val.to_string()));
+        self
+    }
+
+    /// [`Workdir::env`] for each pair, e.g. `wd.envs(moto.env())`.
+    pub fn envs<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> &mut Self {
+        for (k, v) in vars {
+            self.env(k.as_ref(), v.as_ref());
+        }
+        self
+    }
+
+    /// Time limit for each later command; past it the command's whole process
+    /// group (Terraform and provider) is killed and the test panics.
+    pub fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `terraform <args>` in the working directory exactly as given (no
+    /// flags added) and returns its output whether it succeeded or not.
+    pub fn run(&self, args: &[&str]) -> TfOutput {
+        let binary = self.version.binary();
+        let mut cmd = Command::new(&binary);
+        cmd.args(args).current_dir(self.path());
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if (key.starts_with("TF_") && !key.starts_with("TF_LOG")) || key.starts_with("AWS_") {
+                cmd.env_remove(&*key);
+            }
+        }
+        let aws = self.tmp.path().join("aws");
+        cmd.env("TF_CLI_CONFIG_FILE", self.tmp.path().join("cli.tfrc"))
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("AWS_CONFIG_FILE", aws.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let command = format!(
+            "{} {} [{}]",
+            self.version,
+            args.join(" "),
+            self.path().display()
+        );
+        run_with_timeout(cmd, &command, self.timeout)
+    }
+
+    fn run_ok(&self, args: &[&str]) -> TfOutput {
+        self.run(args).assert_success()
+    }
+
+    /// `terraform init -input=false -no-color`.
+    pub fn init(&self) -> TfOutput {
+        self.run(&["init", "-input=false", "-no-color"])
+    }
+
+    /// `terraform validate -no-color`.
+    pub fn validate(&self) -> TfOutput {
+        self.run(&["validate", "-no-color"])
+    }
+
+    /// `terraform plan -input=false -no-color`.
+    pub fn plan(&self) -> TfOutput {
+        self.run(&["plan", "-input=false", "-no-color"])
+    }
+
+    /// `terraform plan -detailed-exitcode`: code 0 = no changes, 1 = error,
+    /// 2 = changes pending. Use [`Workdir::plan_exit_code`] for just the code.
+    pub fn plan_detailed(&self) -> TfOutput {
+        self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+    }
+
+    /// Exit code of `terraform plan -detailed-exitcode` (0, 1 or 2). Panics on
+    /// anything else (e.g. killed by a signal).
+    pub fn plan_exit_code(&self) -> i32 {
+        let out = self.plan_detailed();
+        match out.code {
+            Some(code @ 0..=2) => code,
+            _ => panic!("unexpected plan result:\n{out}"),
+        }
+    }
+
+    /// `terraform apply -auto-approve -input=false -no-color`.
+    pub fn apply(&self) -> TfOutput {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `terraform destroy -auto-approve -input=false -no-color`.
+    pub fn destroy(&self) -> TfOutput {
+        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `terraform import -input=false -no-color <addr> <id>`.
+    pub fn import(&self, addr: &str, id: &str) -> TfOutput {
+        self.run(&["import", "-input=false", "-no-color", addr, id])
+    }
+
+    pub fn init_ok(&self) -> TfOutput {
+        self.init().assert_success()
+    }
+
+    pub fn validate_ok(&self) -> TfOutput {
+        self.validate().assert_success()
+    }
+
+    pub fn plan_ok(&self) -> TfOutput {
+        self.plan().assert_success()
+    }
+
+    pub fn apply_ok(&self) -> TfOutput {
+        self.apply().assert_success()
+    }
+
+    pub fn destroy_ok(&self) -> TfOutput {
+        self.destroy().assert_success()
+    }
+
+    pub fn import_ok(&self, addr: &str, id: &str) -> TfOutput {
+        self.import(addr, id).assert_success()
+    }
+
+    /// `terraform show -json`: the state (or `{"format_version":..}` when empty).
+    pub fn show_json(&self) -> serde_json::Value {
+        parse_json(self.run_ok(&["show", "-json", "-no-color"]))
+    }
+
+    /// `terraform output -json`: `{"name": {"value": .., "type": .., "sensitive": ..}}`.
+    pub fn output_json(&self) -> serde_json::Value {
+        parse_json(self.run_ok(&["output", "-json", "-no-color"]))
+    }
+
+    /// The value of one root module output; panics if it does not exist.
+    pub fn output(&self, name: &str) -> serde_json::Value {
+        let all = self.output_json();
+        all.get(name)
+            .and_then(|o| o.get("value"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no output {name:?} in {all:#}"))
+    }
+}
+
+fn parse_json(out: TfOutput) -> serde_json::Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("terraform printed no valid JSON ({e}):\n{out}"))
+}
+
+/// Quotes a string for HCL.
+fn hcl_string(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("${", "$${")
+        .replace("%{", "%%{");
+    format!("\"{escaped}\"")
+}
+
+/// Runs `cmd` in its own process group, collecting stdout and stderr. On
+/// timeout the whole group is killed (so provider plugins die too) and the
+/// test panics with what was printed so far.
+fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration) -> TfOutput {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for terraform") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            kill_group(&child, "KILL");
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    let out = TfOutput {
+        command: command.to_string(),
+        success: status.is_some_and(|s| s.success()),
+        code: status.and_then(|s| s.code()),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    };
+    if status.is_none() {
+        panic!("timed out after {timeout:?}, killed:\n{out}");
+    }
+    out
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Sends SIGsignal to the process group led by `child` (see `process_group(0)`).
+fn kill_group(child: &Child, signal: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A moto server (`scripts/moto_server.py`) on a free 127.0.0.1 port, killed
+/// on drop. It also exits by itself when the test process dies (it watches its
+/// stdin, which this struct holds open).
+pub struct Moto {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _logdir: TempDir,
+}
+
+impl Moto {
+    /// How long to wait for `MOTO_PORT=`.
+    pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// Starts a new server and waits until it is ready. Panics (with moto's
+    /// log) if it does not announce its port within [`Moto::START_TIMEOUT`].
+    pub fn start() -> Moto {
+        let python = venv_python();
+        let logdir = tempfile::Builder::new()
+            .prefix("irsa-moto-")
+            .tempdir()
+            .expect("create temp dir");
+        let log = logdir.path().join("moto.log");
+        let logfile = fs::File::create(&log).expect("create moto log");
+        let mut child = Command::new(&python)
+            .arg(repo_root().join("scripts/moto_server.py"))
+            .args(["--port", "0", "--exit-on-stdin-eof"])
+            .current_dir(repo_root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(logfile)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto with {}: {e}", python.display()));
+
+        // Read stdout on a thread (kept draining after the port line) so the
+        // wait can time out.
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(port) = line.strip_prefix("MOTO_PORT=") {
+                    let _ = tx.send(port.trim().to_string());
+                }
+            }
+        });
+        let port = match rx.recv_timeout(Self::START_TIMEOUT) {
+            Ok(port) => port.parse::<u16>().ok(),
+            Err(_) => None,
+        };
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "moto did not report a port within {:?}; its log:\n{}",
+                Self::START_TIMEOUT,
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        Moto {
+            child,
+            port,
+            log,
+            _logdir: logdir,
+        }
+    }
+
+    /// One server shared by all tests of this process. It is never dropped;
+    /// it exits when the process ends. Use distinct names
+    /// ([`random_suffix`]) for the objects each test creates.
+    pub fn shared() -> &'static Moto {
+        static SHARED: OnceLock<Moto> = OnceLock::new();
+        SHARED.get_or_init(Moto::start)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Everything moto has written to stderr so far (request log, tracebacks).
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Environment pointing AWS clients at this server with fake credentials.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// A command for the venv's python with [`Moto::env`] set, e.g. to run a
+    /// check script against this server.
+    pub fn python(&self) -> Command {
+        let mut cmd = Command::new(venv_python());
+        cmd.current_dir(repo_root()).envs(self.env());
+        cmd
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A short random lowercase alphanumeric string for naming test objects
+/// (unique within the process, and very likely across processes).
+pub fn random_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = DefaultHasher::new();
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+        .hash(&mut hasher);
+    std::process::id().hash(&mut hasher);
+    COUNTER.fetch_add(1, Ordering::Relaxed).hash(&mut hasher);
+    let mut n = hasher.finish();
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(n % 36) as usize] as char;
+            n /= 36;
+            c
+        })
+        .collect()
+}
