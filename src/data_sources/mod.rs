@@ -1,5 +1,8 @@
 //! Data sources, one file each.
 
+pub mod apiserver_flags;
+pub mod jwks_document;
+
 use std::sync::Arc;
 
 use crate::provider::ProviderData;
@@ -7,5 +10,8 @@ use crate::tfplugin::DataSource;
 
 /// Every data source the provider serves.
 pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
-    vec![]
+    vec![
+        Arc::new(jwks_document::JwksDocument),
+        Arc::new(apiserver_flags::ApiserverFlags),
+    ]
 }

@@ -1,1 +1,4 @@
-//! Managed resources, one file each.
+//! Managed resources, one file each; `common` holds what they and the data
+//! sources share.
+
+pub mod common;

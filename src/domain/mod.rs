@@ -1,0 +1,23 @@
+//! Pure domain logic of the IRSA provider.
+//!
+//! Everything in here is deterministic and free of I/O, so it can be tested
+//! on its own and reused by any resource or data source:
+//!
+//! - [`keys`]: parse the cluster's service-account public keys from PEM and
+//!   compute the key IDs (`kid`) Kubernetes puts in token headers;
+//! - [`jwks`]: build and read the JSON Web Key Set published next to the
+//!   OIDC discovery document;
+//! - [`issuer`]: check that an issuer URL is one that AWS IAM and
+//!   kube-apiserver will agree on;
+//! - [`flags`]: compute the kube-apiserver flags and render them for
+//!   kubeadm, Cluster API (ytt), Talos and k3s/RKE2.
+//!
+//! The module depends on nothing else in the crate and uses no AWS types.
+
+pub mod flags;
+pub mod issuer;
+pub mod jwks;
+pub mod keys;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -1,0 +1,272 @@
+//! The docs under docs/ are generated from the provider schema, as Terraform
+//! itself reports it (`terraform providers schema -json`), and from the files
+//! under examples/ and templates/. This test fails when the committed docs
+//! differ from what it generates; `make docs` (UPDATE_DOCS=1) rewrites them.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value as Json;
+use support::{repo_root, Install, TfVersion, Workdir};
+
+fn provider_schema() -> Json {
+    let wd = Workdir::new(TfVersion::Current, Install::Mirror);
+    wd.write(
+        "main.tf",
+        "terraform {\n  required_providers {\n    irsa = { source = \"irsa/irsa\" }\n  }\n}\n",
+    );
+    wd.init_ok();
+    let out = wd.run(&["providers", "schema", "-json"]).assert_success();
+    let all: Json = serde_json::from_str(&out.stdout).unwrap();
+    all["provider_schemas"]["registry.terraform.io/irsa/irsa"].clone()
+}
+
+fn read_optional(rel: &str) -> Option<String> {
+    std::fs::read_to_string(repo_root().join(rel)).ok()
+}
+
+fn type_label(t: &Json) -> String {
+    match t {
+        Json::String(s) => capitalise(s),
+        Json::Array(a) => {
+            let kind = a[0].as_str().unwrap();
+            match kind {
+                "list" | "set" | "map" => format!("{} of {}", capitalise(kind), type_label(&a[1])),
+                "object" => "Object".into(),
+                other => capitalise(other),
+            }
+        }
+        _ => "Dynamic".into(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// One "Schema" section for a block, with nested blocks after it.
+fn render_block(out: &mut String, block: &Json, heading: &str, anchor_prefix: &str) {
+    let empty = serde_json::Map::new();
+    let attrs = block["attributes"].as_object().unwrap_or(&empty);
+    let blocks = block["block_types"].as_object().unwrap_or(&empty);
+    let mut groups: BTreeMap<u8, Vec<String>> = BTreeMap::new();
+    for (name, a) in attrs {
+        let group = if a["required"] == true {
+            0
+        } else if a["optional"] == true {
+            1
+        } else {
+            2
+        };
+        let mut label = type_label(&a["type"]);
+        if a["sensitive"] == true {
+            label.push_str(", Sensitive");
+        }
+        let desc = a["description"].as_str().unwrap_or("").replace('\n', " ");
+        groups
+            .entry(group)
+            .or_default()
+            .push(format!("- `{name}` ({label}) {desc}"));
+    }
+    for (name, b) in blocks {
+        let group = if b["min_items"].as_u64().unwrap_or(0) > 0 {
+            0
+        } else {
+            1
+        };
+        let max = if b["max_items"] == 1 { ", Max: 1" } else { "" };
+        groups.entry(group).or_default().push(format!(
+            "- `{name}` (Block{max}) {} (see [below for nested schema](#nestedblock--{anchor_prefix}{name}))",
+            b["block"]["description"].as_str().unwrap_or("").replace('\n', " ")
+        ));
+    }
+    writeln!(out, "{heading}\n").unwrap();
+    for (group, lines) in &groups {
+        let title = ["Required", "Optional", "Read-Only"][*group as usize];
+        writeln!(out, "### {title}\n").unwrap();
+        for l in lines {
+            writeln!(out, "{l}").unwrap();
+        }
+        writeln!(out).unwrap();
+    }
+    for (name, b) in blocks {
+        let anchor = format!("{anchor_prefix}{name}");
+        let heading = format!(
+            "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`",
+            anchor.replace("--", ".")
+        );
+        render_block(out, &b["block"], &heading, &format!("{anchor}--"));
+    }
+}
+
+fn front_matter(title: &str, description: &str) -> String {
+    let first = description
+        .split(". ")
+        .next()
+        .unwrap_or(description)
+        .trim_end_matches('.');
+    format!("---\npage_title: \"{title}\"\ndescription: |-\n  {first}.\n---\n\n")
+}
+
+fn example(out: &mut String, rel: &str, lang: &str, heading: &str) {
+    if let Some(text) = read_optional(rel) {
+        writeln!(out, "## {heading}\n\n```{lang}\n{}\n```\n", text.trim_end()).unwrap();
+    }
+}
+
+fn render_page(kind: &str, name: &str, schema: &Json) -> String {
+    let short = name.trim_start_matches("irsa_");
+    let (kind_title, example_dir, example_file) = match kind {
+        "resources" => ("Resource", "resources", "resource.tf"),
+        _ => ("Data Source", "data-sources", "data-source.tf"),
+    };
+    let description = schema["block"]["description"].as_str().unwrap_or("");
+    let mut out = front_matter(&format!("{name} {kind_title} - irsa"), description);
+    writeln!(out, "# {name} ({kind_title})\n\n{description}\n").unwrap();
+    if let Some(extra) = read_optional(&format!("templates/{kind}/{short}.md")) {
+        writeln!(out, "{}\n", extra.trim_end()).unwrap();
+    }
+    example(
+        &mut out,
+        &format!("examples/{example_dir}/{name}/{example_file}"),
+        "terraform",
+        "Example Usage",
+    );
+    render_block(&mut out, &schema["block"], "## Schema", "");
+    example(
+        &mut out,
+        &format!("examples/{example_dir}/{name}/import.sh"),
+        "shell",
+        "Import",
+    );
+    out.trim_end().to_owned() + "\n"
+}
+
+fn render_index(schema: &Json) -> String {
+    let description = schema["provider"]["block"]["description"]
+        .as_str()
+        .unwrap_or("");
+    let mut out = front_matter("irsa Provider", description);
+    writeln!(out, "# irsa Provider\n\n{description}\n").unwrap();
+    if let Some(extra) = read_optional("templates/index.md") {
+        writeln!(out, "{}\n", extra.trim_end()).unwrap();
+    }
+    example(
+        &mut out,
+        "examples/provider/provider.tf",
+        "terraform",
+        "Example Usage",
+    );
+    render_block(&mut out, &schema["provider"]["block"], "## Schema", "");
+    out.trim_end().to_owned() + "\n"
+}
+
+fn expected_docs() -> BTreeMap<String, String> {
+    let schema = provider_schema();
+    let mut docs = BTreeMap::new();
+    docs.insert("docs/index.md".to_owned(), render_index(&schema));
+    for (kind, key) in [
+        ("resources", "resource_schemas"),
+        ("data-sources", "data_source_schemas"),
+    ] {
+        for (name, s) in schema[key].as_object().into_iter().flatten() {
+            let path = format!("docs/{kind}/{}.md", name.trim_start_matches("irsa_"));
+            docs.insert(path, render_page(kind, name, s));
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(repo_root().join("templates/guides")) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            docs.insert(
+                format!("docs/guides/{name}"),
+                std::fs::read_to_string(e.path()).unwrap(),
+            );
+        }
+    }
+    docs
+}
+
+fn committed_docs(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for dir in ["docs", "docs/resources", "docs/data-sources", "docs/guides"] {
+        for e in std::fs::read_dir(root.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if e.path().is_file() {
+                let rel = format!("{dir}/{}", e.file_name().to_string_lossy());
+                out.insert(rel, std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn committed_docs_match_the_schema_and_examples() {
+    let expected = expected_docs();
+    let root = repo_root();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        for (path, _) in committed_docs(&root) {
+            if !expected.contains_key(&path) {
+                std::fs::remove_file(root.join(&path)).unwrap();
+            }
+        }
+        for (path, text) in &expected {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        return;
+    }
+    let committed = committed_docs(&root);
+    let stale: Vec<&String> = expected
+        .iter()
+        .filter(|(p, t)| committed.get(*p) != Some(t))
+        .map(|(p, _)| p)
+        .chain(committed.keys().filter(|p| !expected.contains_key(*p)))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "docs out of date (run `make docs`): {stale:?}"
+    );
+}
+
+#[test]
+fn every_resource_and_data_source_has_an_example() {
+    let schema = provider_schema();
+    let mut missing = vec![];
+    for (dir, key, file) in [
+        ("resources", "resource_schemas", "resource.tf"),
+        ("data-sources", "data_source_schemas", "data-source.tf"),
+    ] {
+        for name in schema[key]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
+            let rel = format!("examples/{dir}/{name}/{file}");
+            if read_optional(&rel).is_none() {
+                missing.push(rel);
+            }
+            if dir == "resources"
+                && read_optional(&format!("examples/{dir}/{name}/import.sh")).is_none()
+            {
+                missing.push(format!("examples/{dir}/{name}/import.sh"));
+            }
+        }
+    }
+    assert!(
+        read_optional("examples/provider/provider.tf").is_some(),
+        "examples/provider/provider.tf"
+    );
+    assert!(missing.is_empty(), "missing examples: {missing:?}");
+}
