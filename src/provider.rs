@@ -16,6 +16,19 @@ pub struct ProviderData {
     pub terraform_version: String,
 }
 
+impl ProviderData {
+    /// The provider's region, or an error saying where to set it.
+    pub fn region(&self) -> Result<&str, Diagnostic> {
+        self.aws.region.as_deref().ok_or_else(|| {
+            Diagnostic::error(
+                "No AWS region",
+                "Set `region` in the provider block, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the AWS \
+                 profile.",
+            )
+        })
+    }
+}
+
 /// The provider.
 #[derive(Default)]
 pub struct IrsaProvider;

@@ -168,3 +168,43 @@ fn random_suffix_is_lowercase_alnum_and_unique() {
     let unique: std::collections::HashSet<_> = a.iter().collect();
     assert_eq!(unique.len(), a.len());
 }
+
+#[test]
+fn moto_records_the_calls_it_receives() {
+    let moto = Moto::start();
+    moto.start_recording();
+    let script = r#"
+import boto3
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="rec-test")
+s3.put_object(Bucket="rec-test", Key="a/b.json", Body=b"{}")
+boto3.client("iam").list_roles()
+"#;
+    let out = moto.python().args(["-c", script]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = moto.stop_recording();
+    let summary: Vec<(String, String)> = calls
+        .iter()
+        .map(|c| (c.service.clone(), c.action.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("s3".into(), "PUT bucket".into()),
+            ("s3".into(), "PUT object".into()),
+            ("iam".into(), "ListRoles".into()),
+        ]
+    );
+    // Nothing more is recorded once stopped.
+    let out = moto
+        .python()
+        .args(["-c", "import boto3; boto3.client('iam').list_roles()"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(moto.stop_recording().len(), 3);
+}

@@ -9,12 +9,17 @@
 //! metadata), and credentials are resolved on the first API call. So the
 //! provider's pure data sources work on a machine with no AWS set-up at all.
 
+pub mod error;
+pub mod retry;
+
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+
+pub use error::{found, AwsError};
 
 /// Per-service endpoint overrides. They change where calls go, never the
 /// public URLs the provider computes.

@@ -582,6 +582,10 @@ impl Moto {
         let mut child = Command::new(&python)
             .arg(repo_root().join("scripts/moto_server.py"))
             .args(["--port", "0", "--exit-on-stdin-eof"])
+            .env(
+                "MOTO_RECORDER_FILEPATH",
+                logdir.path().join("recording.jsonl"),
+            )
             .current_dir(repo_root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -659,6 +663,42 @@ impl Moto {
         .collect()
     }
 
+    /// Start recording the requests this server receives, forgetting any
+    /// recorded before. Use a server of the test's own ([`Moto::start`]) so
+    /// that other tests' calls are not counted.
+    pub fn start_recording(&self) {
+        self.moto_api("reset-recording");
+        self.moto_api("start-recording");
+    }
+
+    /// Stop recording and return the recorded AWS calls, in order.
+    pub fn stop_recording(&self) -> Vec<AwsCall> {
+        self.moto_api("stop-recording");
+        let path = self._logdir.path().join("recording.jsonl");
+        let text = fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| AwsCall::from_recording(&serde_json::from_str(l).expect("recording line")))
+            .collect()
+    }
+
+    fn moto_api(&self, action: &str) {
+        use std::io::Write;
+        let mut conn =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        write!(
+            conn,
+            "POST /moto-api/recorder/{action} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        assert!(
+            reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
+            "moto {action}: {reply}"
+        );
+    }
+
     /// A command for the venv's python with [`Moto::env`] set, e.g. to run a
     /// check script against this server.
     pub fn python(&self) -> Command {
@@ -682,6 +722,78 @@ impl Drop for Moto {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// One AWS request as moto recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsCall {
+    /// `s3`, `iam`, `sts`: from the SigV4 credential scope.
+    pub service: String,
+    /// For query APIs (IAM, STS) the `Action`, e.g. `GetRole`. For S3 the
+    /// method, whether it addresses the bucket or an object, and the first
+    /// sub-resource, e.g. `GET bucket?policy` or `PUT object`.
+    pub action: String,
+    pub method: String,
+    pub url: String,
+}
+
+impl AwsCall {
+    fn from_recording(entry: &serde_json::Value) -> AwsCall {
+        use base64::Engine;
+        let method = entry["method"].as_str().unwrap_or_default().to_owned();
+        let url = entry["url"].as_str().unwrap_or_default().to_owned();
+        let auth = entry["headers"]["Authorization"]
+            .as_str()
+            .unwrap_or_default();
+        let service = auth
+            .split("Credential=")
+            .nth(1)
+            .and_then(|c| c.split('/').nth(3))
+            .unwrap_or("unknown")
+            .to_owned();
+        let body = match (entry["body"].as_str(), entry["body_encoded"].as_bool()) {
+            (Some(b), Some(true)) => String::from_utf8_lossy(
+                &base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .unwrap_or_default(),
+            )
+            .into_owned(),
+            (Some(b), _) => b.to_owned(),
+            _ => String::new(),
+        };
+        let query_action = body
+            .split('&')
+            .chain(url.split(['?', '&']))
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .map(str::to_owned);
+        let action = match query_action {
+            Some(a) => a,
+            None => {
+                let after_host = url.splitn(4, '/').nth(3).unwrap_or("");
+                let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
+                let target = if path.trim_end_matches('/').contains('/') {
+                    "object"
+                } else {
+                    "bucket"
+                };
+                let sub = query
+                    .split('&')
+                    .next()
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.split('=').next().unwrap());
+                match sub {
+                    Some(sub) => format!("{method} {target}?{sub}"),
+                    None => format!("{method} {target}"),
+                }
+            }
+        };
+        AwsCall {
+            service,
+            action,
+            method,
+            url,
+        }
     }
 }
 
