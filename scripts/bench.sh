@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# make bench: release build, then scripts/bench.py writes bench/results.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/install-tools.sh"
+(cd "$root" && cargo build --release --locked)
+"$root/.venv/bin/python" "$root/scripts/bench.py" "$@"
