@@ -13,12 +13,14 @@
 //! - [`domain`]: pure logic with no I/O: keys, JWKS, issuer URLs,
 //!   apiserver flags.
 //! - [`aws`]: the AWS SDK clients.
+//! - [`kube`]: cluster access through the kube crate.
 //! - [`errors`]: where typed errors become diagnostics.
 
 pub mod aws;
 pub mod data_sources;
 pub mod domain;
 pub mod errors;
+pub mod kube;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tempfile::TempDir;
 
+pub mod kube_apiserver;
+
 /// Provider source address used in test configurations.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/irsa/irsa";
 /// Provider version the mirror installs.

@@ -1,0 +1,274 @@
+//! Cluster access through the kube crate: read the service-account public
+//! keys from a running cluster.
+//!
+//! Two sources: the Cluster API `<cluster>-sa` secret in a management
+//! cluster (its `tls.crt` holds the public key), or the apiserver's own
+//! `/openid/v1/jwks`, as `kubectl get --raw /openid/v1/jwks` shows it. The
+//! token and the kubeconfig are never logged, and only the one requested key
+//! of a secret is kept: the rest of the secret (its `tls.key`) is dropped as
+//! soon as the response is read.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Secret;
+
+/// How to reach the cluster, following the kubernetes provider's habits.
+#[derive(Clone, Default)]
+pub struct Connection {
+    pub config_path: Option<String>,
+    pub config_context: Option<String>,
+    pub host: Option<String>,
+    pub token: Option<String>,
+    pub cluster_ca_certificate: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("config_path", &self.config_path)
+            .field("config_context", &self.config_context)
+            .field("host", &self.host)
+            .field("token", &self.token.as_ref().map(|_| "(sensitive)"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the keys could not be read from the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    /// The kubeconfig file could not be read or used.
+    #[error("cannot use the kubeconfig {path:?}: {reason}. Check config_path and config_context")]
+    Kubeconfig { path: String, reason: String },
+    /// The connection settings are incomplete or malformed.
+    #[error("invalid cluster connection: {0}")]
+    Settings(String),
+    /// No answer from the apiserver.
+    #[error(
+        "cannot reach the Kubernetes API server at {host}: {reason}. Check that the cluster is running, that \
+         this machine can reach it, and that the CA certificate matches"
+    )]
+    Unreachable { host: String, reason: String },
+    /// The apiserver refused the credentials.
+    #[error("the Kubernetes API server at {host} refused the credentials (HTTP 401). Check the token or the kubeconfig user")]
+    Unauthorized { host: String },
+    /// The credentials may not read what was asked.
+    #[error(
+        "the Kubernetes API server at {host} forbids reading {what} (HTTP 403). Grant `get` on it to the \
+         kubeconfig user: {message}"
+    )]
+    Forbidden {
+        host: String,
+        what: String,
+        message: String,
+    },
+    /// The secret does not exist.
+    #[error(
+        "secret {namespace}/{name} was not found on {host}. For a Cluster API cluster it is `<cluster-name>-sa` \
+         in the cluster's namespace of the management cluster"
+    )]
+    SecretNotFound {
+        host: String,
+        namespace: String,
+        name: String,
+    },
+    /// The secret exists but lacks the key.
+    #[error("secret {namespace}/{name} on {host} has no key {key:?} (it has: {present})")]
+    KeyMissing {
+        host: String,
+        namespace: String,
+        name: String,
+        key: String,
+        present: String,
+    },
+    /// The apiserver does not serve its JWKS.
+    #[error(
+        "the Kubernetes API server at {host} did not serve /openid/v1/jwks (HTTP {status}: {message}). It needs \
+         Kubernetes 1.20+, and the caller needs the `system:service-account-issuer-discovery` role"
+    )]
+    JwksUnavailable {
+        host: String,
+        status: u16,
+        message: String,
+    },
+    /// Any other unexpected answer.
+    #[error("unexpected answer from the Kubernetes API server at {host}: {reason}")]
+    Unexpected { host: String, reason: String },
+}
+
+/// A connected client and the host it talks to (for error messages).
+pub struct Cluster {
+    client: ::kube::Client,
+    host: String,
+}
+
+/// Time allowed to connect, and to read an answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Cluster {
+    /// Build a client from the connection settings. No request is made yet.
+    pub async fn connect(conn: &Connection) -> Result<Cluster, KubeError> {
+        let mut config = match (&conn.config_path, &conn.host) {
+            (Some(path), None) => {
+                let kubeconfig = ::kube::config::Kubeconfig::read_from(path).map_err(|e| {
+                    KubeError::Kubeconfig {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                let options = ::kube::config::KubeConfigOptions {
+                    context: conn.config_context.clone(),
+                    cluster: None,
+                    user: None,
+                };
+                ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                    .await
+                    .map_err(|e| KubeError::Kubeconfig {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?
+            }
+            (None, Some(host)) => {
+                let uri = host
+                    .parse::<http::Uri>()
+                    .map_err(|e| KubeError::Settings(format!("host {host:?} is not a URL: {e}")))?;
+                let mut config = ::kube::Config::new(uri);
+                if let Some(ca) = &conn.cluster_ca_certificate {
+                    let certs = pem::parse_many(ca).map_err(|e| {
+                        KubeError::Settings(format!("cluster_ca_certificate is not PEM: {e}"))
+                    })?;
+                    config.root_cert = Some(certs.into_iter().map(|c| c.into_contents()).collect());
+                }
+                if let Some(token) = &conn.token {
+                    config.auth_info.token = Some(secrecy::SecretString::from(token.clone()));
+                }
+                config
+            }
+            _ => {
+                return Err(KubeError::Settings(
+                    "set exactly one of config_path and host".into(),
+                ))
+            }
+        };
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        config.read_timeout = Some(READ_TIMEOUT);
+        let host = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned();
+        let client = ::kube::Client::try_from(config).map_err(|e| classify(&host, "the API", e))?;
+        Ok(Cluster { client, host })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The text of one key of a secret. Only that key is kept.
+    pub async fn secret_value(
+        &self,
+        namespace: &str,
+        name: &str,
+        key: &str,
+    ) -> Result<String, KubeError> {
+        let api: ::kube::Api<Secret> = ::kube::Api::namespaced(self.client.clone(), namespace);
+        let what = format!("secret {namespace}/{name}");
+        let secret = match api.get(name).await {
+            Ok(s) => s,
+            Err(::kube::Error::Api(status)) if status.code == 404 => {
+                return Err(KubeError::SecretNotFound {
+                    host: self.host.clone(),
+                    namespace: namespace.into(),
+                    name: name.into(),
+                })
+            }
+            Err(e) => return Err(classify(&self.host, &what, e)),
+        };
+        let mut data = secret.data.unwrap_or_default();
+        let present: Vec<String> = data.keys().cloned().collect();
+        let value = data.remove(key);
+        drop(data);
+        let missing = || KubeError::KeyMissing {
+            host: self.host.clone(),
+            namespace: namespace.into(),
+            name: name.into(),
+            key: key.into(),
+            present: if present.is_empty() {
+                "no keys".into()
+            } else {
+                present.join(", ")
+            },
+        };
+        let bytes = value.ok_or_else(missing)?;
+        String::from_utf8(bytes.0).map_err(|_| KubeError::Unexpected {
+            host: self.host.clone(),
+            reason: format!("key {key:?} of {what} is not text"),
+        })
+    }
+
+    /// The apiserver's JWKS document, as served at `/openid/v1/jwks`.
+    pub async fn apiserver_jwks(&self) -> Result<String, KubeError> {
+        let request = http::Request::get("/openid/v1/jwks")
+            .header(
+                http::header::ACCEPT,
+                "application/jwk-set+json, application/json",
+            )
+            .body(Vec::new())
+            .map_err(|e| KubeError::Unexpected {
+                host: self.host.clone(),
+                reason: e.to_string(),
+            })?;
+        match self.client.request_text(request).await {
+            Ok(text) => Ok(text),
+            Err(::kube::Error::Api(status)) if !matches!(status.code, 401 | 403) => {
+                Err(KubeError::JwksUnavailable {
+                    host: self.host.clone(),
+                    status: status.code,
+                    message: status.message.clone(),
+                })
+            }
+            Err(e) => Err(classify(&self.host, "/openid/v1/jwks", e)),
+        }
+    }
+}
+
+fn classify(host: &str, what: &str, e: ::kube::Error) -> KubeError {
+    let host = host.to_owned();
+    match e {
+        ::kube::Error::Api(status) if status.code == 401 => KubeError::Unauthorized { host },
+        ::kube::Error::Api(status) if status.code == 403 => KubeError::Forbidden {
+            host,
+            what: what.to_owned(),
+            message: status.message.clone(),
+        },
+        ::kube::Error::Api(status) => KubeError::Unexpected {
+            host,
+            reason: format!("HTTP {}: {}", status.code, status.message),
+        },
+        ::kube::Error::HyperError(_) | ::kube::Error::Service(_) => KubeError::Unreachable {
+            host,
+            reason: error_chain(&e),
+        },
+        other => KubeError::Unexpected {
+            host,
+            reason: error_chain(&other),
+        },
+    }
+}
+
+/// An error with its sources, e.g. "client error (Connect): tcp connect
+/// error: Connection refused".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}

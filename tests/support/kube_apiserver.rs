@@ -1,0 +1,306 @@
+//! A stand-in Kubernetes API server for tests, over HTTPS on 127.0.0.1.
+//!
+//! No real kube-apiserver can run where these tests run (no containers, no
+//! cluster binaries), so the provider's cluster access — the real `kube`
+//! client crate — is tested against this small server instead. It speaks
+//! what that access needs, with the JSON shapes of the real API:
+//!
+//! - TLS with a CA made by the test, and bearer-token authentication
+//!   (401 with a `Status` body for a wrong token);
+//! - `GET /api/v1/namespaces/{ns}/secrets/{name}` (a `Secret`, or a 404
+//!   `Status` with reason `NotFound`);
+//! - `GET /openid/v1/jwks` (the apiserver's own JWKS,
+//!   `application/jwk-set+json`).
+//!
+//! It also writes a real kubeconfig file pointing at itself.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+#[derive(Default)]
+struct State {
+    token: String,
+    secrets: BTreeMap<(String, String), BTreeMap<String, Vec<u8>>>,
+    jwks: Option<String>,
+    requests: Vec<String>,
+}
+
+/// The running server; it stops when dropped.
+pub struct KubeApiServer {
+    port: u16,
+    ca_pem: String,
+    state: Arc<Mutex<State>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl KubeApiServer {
+    /// Start on a free port, accepting `token`.
+    pub fn start(token: &str) -> KubeApiServer {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "stand-in kubernetes CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .subject_alt_names
+            .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "kube-apiserver");
+        let server_cert = params.signed_by(&server_key, &issuer).unwrap();
+
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![server_cert.der().clone(), ca_cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+            )
+            .unwrap();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        // The server runs on a thread of its own with its own runtime, so it
+        // serves sync and async tests alike.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            token: token.to_owned(),
+            ..Default::default()
+        }));
+        let shared = state.clone();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let sock = tokio::select! {
+                        accepted = listener.accept() => match accepted {
+                            Ok((sock, _)) => sock,
+                            Err(_) => continue,
+                        },
+                        _ = &mut stopped => return,
+                    };
+                    let (acceptor, state) = (acceptor.clone(), shared.clone());
+                    tokio::spawn(async move {
+                        if let Ok(tls) = acceptor.accept(sock).await {
+                            let _ = serve_connection(tls, state).await;
+                        }
+                    });
+                }
+            });
+        });
+        KubeApiServer {
+            port,
+            ca_pem: ca_cert.pem(),
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn host(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA certificate that signed the server's certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Add or replace a secret.
+    pub fn put_secret(&self, namespace: &str, name: &str, data: &[(&str, &[u8])]) {
+        let data = data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_vec()))
+            .collect();
+        self.state
+            .lock()
+            .unwrap()
+            .secrets
+            .insert((namespace.into(), name.into()), data);
+    }
+
+    pub fn delete_secret(&self, namespace: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .secrets
+            .remove(&(namespace.to_owned(), name.to_owned()));
+    }
+
+    /// Serve this document at `/openid/v1/jwks` (None: 404).
+    pub fn set_jwks(&self, jwks: Option<&str>) {
+        self.state.lock().unwrap().jwks = jwks.map(str::to_owned);
+    }
+
+    /// The request lines received so far, e.g. `GET /openid/v1/jwks`.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// Write a kubeconfig for this server into `dir`, with the given token,
+    /// and return its path. The context is named `stand-in`.
+    pub fn write_kubeconfig(&self, dir: &Path, token: &str) -> PathBuf {
+        let ca = base64::engine::general_purpose::STANDARD.encode(&self.ca_pem);
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: stand-in\n  cluster:\n    server: {host}\n    certificate-authority-data: {ca}\n\
+             users:\n- name: stand-in\n  user:\n    token: {token}\ncontexts:\n- name: stand-in\n  context:\n    cluster: stand-in\n    user: stand-in\n\
+             - name: elsewhere\n  context:\n    cluster: stand-in\n    user: nobody\n\
+             current-context: elsewhere\n",
+            host = self.host(),
+        );
+        let path = dir.join("kubeconfig");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for KubeApiServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve_connection(
+    tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    state: Arc<Mutex<State>>,
+) -> std::io::Result<()> {
+    let mut stream = BufReader::new(tls);
+    loop {
+        let mut request_line = String::new();
+        if stream.read_line(&mut request_line).await? == 0 {
+            return Ok(());
+        }
+        let mut authorization = None;
+        loop {
+            let mut line = String::new();
+            if stream.read_line(&mut line).await? == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(v.trim().to_owned());
+                }
+            }
+        }
+        let mut parts = request_line.split_whitespace();
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let path = target.split('?').next().unwrap_or("");
+        let (status, content_type, body) = respond(&state, method, path, authorization.as_deref());
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let inner = stream.get_mut();
+        inner.write_all(head.as_bytes()).await?;
+        inner.write_all(body.as_bytes()).await?;
+        inner.flush().await?;
+    }
+}
+
+fn status_body(code: u16, reason: &str, message: &str) -> String {
+    serde_json::json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    })
+    .to_string()
+}
+
+fn respond(
+    state: &Mutex<State>,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+) -> (String, &'static str, String) {
+    let mut st = state.lock().unwrap();
+    st.requests.push(format!("{method} {path}"));
+    let json = "application/json";
+    if auth != Some(&format!("Bearer {}", st.token)) {
+        return (
+            "401 Unauthorized".into(),
+            json,
+            status_body(401, "Unauthorized", "Unauthorized"),
+        );
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        ("GET", ["openid", "v1", "jwks"]) => match &st.jwks {
+            Some(doc) => ("200 OK".into(), "application/jwk-set+json", doc.clone()),
+            None => (
+                "404 Not Found".into(),
+                json,
+                status_body(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
+            ),
+        },
+        ("GET", ["api", "v1", "namespaces", ns, "secrets", name]) => {
+            match st.secrets.get(&(ns.to_string(), name.to_string())) {
+                Some(data) => {
+                    let data: BTreeMap<&String, String> = data
+                        .iter()
+                        .map(|(k, v)| (k, base64::engine::general_purpose::STANDARD.encode(v)))
+                        .collect();
+                    let body = serde_json::json!({
+                        "apiVersion": "v1",
+                        "kind": "Secret",
+                        "metadata": {"name": name, "namespace": ns, "resourceVersion": "1"},
+                        "type": "cluster.x-k8s.io/secret",
+                        "data": data,
+                    });
+                    ("200 OK".into(), json, body.to_string())
+                }
+                None => (
+                    "404 Not Found".into(),
+                    json,
+                    status_body(404, "NotFound", &format!("secrets \"{name}\" not found")),
+                ),
+            }
+        }
+        _ => (
+            "404 Not Found".into(),
+            json,
+            status_body(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        ),
+    }
+}
