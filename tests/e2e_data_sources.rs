@@ -347,3 +347,41 @@ output "algorithms" {{ value = data.irsa_jwks_document.this.algorithms }}
     wd.apply_ok();
     assert_eq!(wd.output("algorithms"), serde_json::json!(["ES384"]));
 }
+
+#[test]
+fn ctrl_c_during_apply_does_not_kill_the_provider() {
+    // A terminal's Ctrl-C reaches Terraform and its providers alike. The
+    // provider must ignore it (Terraform stops it through StopProvider and
+    // closes it with Shutdown), as Go plugins do.
+    let key = KeyPair::generate(&["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"]);
+    let body = format!(
+        "{HEADER}\nprovider \"irsa\" {{}}\ndata \"irsa_jwks_document\" \"k\" {{\n  count           = 40\n  public_keys_pem = [{}]\n}}\n",
+        hcl_string(&key.public_pem())
+    );
+    for version in TfVersion::all() {
+        let mut wd = Workdir::new(version, Install::DevOverrides);
+        wd.env("TF_LOG", "debug");
+        wd.write("main.tf", &body);
+        // The signal must land while a provider process is alive; a provider
+        // that had already exited cannot show anything, so try again.
+        let mut delivered = None;
+        for _ in 0..5 {
+            let out = wd.run_with_ctrl_c(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+            assert!(
+                !out.stderr.contains("signal: interrupt"),
+                "{version:?}: the provider died of SIGINT:\n{}",
+                out.stderr
+            );
+            if out.stderr.contains("ignoring interrupt signal") {
+                delivered = Some(out);
+                break;
+            }
+        }
+        let out = delivered
+            .unwrap_or_else(|| panic!("{version:?}: SIGINT never reached a running provider"));
+        assert!(
+            out.stderr.contains("plugin exited"),
+            "{version:?}: the provider was shut down normally"
+        );
+    }
+}

@@ -368,6 +368,19 @@ impl Workdir {
     /// Runs `terraform <args>` in the working directory exactly as given (no
     /// flags added) and returns its output whether it succeeded or not.
     pub fn run(&self, args: &[&str]) -> TfOutput {
+        let (cmd, command) = self.command(args);
+        run_with_timeout(cmd, &command, self.timeout, false)
+    }
+
+    /// Like [`Workdir::run`], but once a provider process of ours is running
+    /// in Terraform's process group, SIGINT goes to the whole group, as a
+    /// Ctrl-C in a terminal does.
+    pub fn run_with_ctrl_c(&self, args: &[&str]) -> TfOutput {
+        let (cmd, command) = self.command(args);
+        run_with_timeout(cmd, &command, self.timeout, true)
+    }
+
+    fn command(&self, args: &[&str]) -> (Command, String) {
         let binary = self.version.binary();
         let mut cmd = Command::new(&binary);
         cmd.args(args).current_dir(self.path());
@@ -391,7 +404,7 @@ impl Workdir {
             args.join(" "),
             self.path().display()
         );
-        run_with_timeout(cmd, &command, self.timeout)
+        (cmd, command)
     }
 
     fn run_ok(&self, args: &[&str]) -> TfOutput {
@@ -506,7 +519,7 @@ fn hcl_string(s: &str) -> String {
 /// Runs `cmd` in its own process group, collecting stdout and stderr. On
 /// timeout the whole group is killed (so provider plugins die too) and the
 /// test panics with what was printed so far.
-fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration) -> TfOutput {
+fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration, ctrl_c: bool) -> TfOutput {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -517,16 +530,25 @@ fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration) -> TfOut
     let stdout = drain(child.stdout.take().expect("piped stdout"));
     let stderr = drain(child.stderr.take().expect("piped stderr"));
     let deadline = Instant::now() + timeout;
+    let mut interrupt_pending = ctrl_c;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for terraform") {
             break Some(status);
+        }
+        if interrupt_pending && provider_running_in_group(child.id()) {
+            kill_group(&child, "INT");
+            interrupt_pending = false;
         }
         if Instant::now() >= deadline {
             kill_group(&child, "KILL");
             let _ = child.wait();
             break None;
         }
-        thread::sleep(Duration::from_millis(50));
+        thread::sleep(Duration::from_millis(if interrupt_pending {
+            2
+        } else {
+            50
+        }));
     };
     let out = TfOutput {
         command: command.to_string(),
@@ -546,6 +568,31 @@ fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
         let mut buf = Vec::new();
         let _ = pipe.read_to_end(&mut buf);
         String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Whether a `terraform-provider-irsa` process runs in process group `pgid`.
+fn provider_running_in_group(pgid: u32) -> bool {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let dir = e.path();
+        let Ok(stat) = fs::read_to_string(dir.join("stat")) else {
+            return false;
+        };
+        // Fields after the parenthesised command: state ppid pgrp ...
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            return false;
+        };
+        let pgrp = rest
+            .split_whitespace()
+            .nth(2)
+            .and_then(|f| f.parse::<u32>().ok());
+        pgrp == Some(pgid)
+            && fs::read(dir.join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-irsa"))
+                .unwrap_or(false)
     })
 }
 
