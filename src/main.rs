@@ -7,6 +7,13 @@ use irsa::provider::IrsaProvider;
 use irsa::tfplugin::{handshake, log, server};
 
 fn main() -> ExitCode {
+    // First of all, so that a Ctrl-C arriving while the provider starts
+    // cannot kill it; `ignore_interrupts` later swaps this for a handler that
+    // only logs.
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
     let negotiated = match handshake::negotiate(&handshake::PluginEnv::from_process()) {
         Ok(n) => n,
         Err(e) => {

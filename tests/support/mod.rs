@@ -593,6 +593,24 @@ fn provider_running_in_group(pgid: u32) -> bool {
             && fs::read(dir.join("cmdline"))
                 .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-irsa"))
                 .unwrap_or(false)
+            && sigint_disposition_set(&dir)
+    })
+}
+
+/// Whether the process has set SIGINT to ignored or caught: i.e. its `main`
+/// has started. Before that (the instant between exec and main) no program
+/// can protect itself.
+fn sigint_disposition_set(proc_dir: &Path) -> bool {
+    const SIGINT_BIT: u64 = 1 << (2 - 1);
+    let Ok(status) = fs::read_to_string(proc_dir.join("status")) else {
+        return false;
+    };
+    status.lines().any(|l| {
+        let mask = l
+            .strip_prefix("SigIgn:")
+            .or_else(|| l.strip_prefix("SigCgt:"));
+        mask.and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .is_some_and(|m| m & SIGINT_BIT != 0)
     })
 }
 
