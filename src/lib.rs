@@ -13,6 +13,7 @@
 //! - [`domain`]: pure logic with no I/O: keys, JWKS, issuer URLs,
 //!   apiserver flags.
 //! - [`aws`]: the AWS SDK clients.
+//! - [`tls`]: the certificate chain an HTTPS server presents (thumbprints).
 //! - [`errors`]: where typed errors become diagnostics.
 
 pub mod aws;
@@ -22,3 +23,4 @@ pub mod errors;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;
+pub mod tls;

@@ -296,6 +296,43 @@ impl S3Issuer {
     }
 }
 
+/// How many foreign keys an error lists before "and N more".
+const LISTED_KEYS: usize = 10;
+
+/// A bucket about to be deleted still holds objects the issuer did not write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the bucket {bucket:?} holds objects that this issuer did not write: {}{}. Delete them first, or set force_destroy = true and apply before destroying, to let destroy delete them with the bucket",
+    keys.join(", "),
+    if *more > 0 { format!(" and {more} more") } else { String::new() }
+)]
+pub struct ForeignObjects {
+    pub bucket: String,
+    /// The first few keys, sorted.
+    pub keys: Vec<String>,
+    /// How many more there are.
+    pub more: usize,
+}
+
+/// Refuse to empty `bucket` when it holds keys other than `own_keys`.
+pub fn check_only_own_objects(
+    bucket: &str,
+    keys: impl IntoIterator<Item = String>,
+    own_keys: &[String],
+) -> Result<(), ForeignObjects> {
+    let foreign: std::collections::BTreeSet<String> =
+        keys.into_iter().filter(|k| !own_keys.contains(k)).collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let more = foreign.len().saturating_sub(LISTED_KEYS);
+    Err(ForeignObjects {
+        bucket: bucket.to_owned(),
+        keys: foreign.into_iter().take(LISTED_KEYS).collect(),
+        more,
+    })
+}
+
 /// Splits an import id `<bucket>` or `<bucket>/<prefix>`.
 pub fn parse_id(id: &str) -> (String, Option<String>) {
     match id.split_once('/') {
@@ -489,6 +526,28 @@ mod tests {
             validate_jwks_path(DISCOVERY_PATH),
             Err(LocationError::JwksIsDiscovery { .. })
         ));
+    }
+
+    #[test]
+    fn foreign_objects_are_named() {
+        let own = vec![".well-known/openid-configuration".to_owned()];
+        assert_eq!(
+            check_only_own_objects("b", vec![own[0].clone(), own[0].clone()], &own),
+            Ok(())
+        );
+        let e = check_only_own_objects(
+            "b",
+            (0..12).map(|i| format!("k{i:02}")).chain([own[0].clone()]),
+            &own,
+        )
+        .unwrap_err();
+        assert_eq!(e.keys.len(), 10);
+        assert_eq!(e.more, 2);
+        let text = e.to_string();
+        assert!(text.contains("\"b\""), "{text}");
+        assert!(text.contains("k00, k01"), "{text}");
+        assert!(text.contains("and 2 more"), "{text}");
+        assert!(text.contains("force_destroy"), "{text}");
     }
 
     #[test]
