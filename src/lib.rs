@@ -14,6 +14,7 @@
 //!   apiserver flags.
 //! - [`aws`]: the AWS SDK clients.
 //! - [`kube`]: cluster access through the kube crate.
+//! - [`tls`]: the certificate chain an HTTPS server presents (thumbprints).
 //! - [`errors`]: where typed errors become diagnostics.
 
 pub mod aws;
@@ -24,3 +25,4 @@ pub mod kube;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;
+pub mod tls;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::aws;
 use crate::data_sources;
+use crate::resources;
 use crate::tfplugin::{
     AttrPath, Attribute, Block, BlockNesting, DataSource, Diagnostic, Diagnostics, Mode,
     NestedBlock, Resource, Schema, Type, Value,
@@ -142,7 +143,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        vec![]
+        vec![Arc::new(resources::issuer::Issuer)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {

@@ -10,7 +10,9 @@
 //! provider's pure data sources work on a machine with no AWS set-up at all.
 
 pub mod error;
+pub mod oidc_provider;
 pub mod retry;
+pub mod s3;
 
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 
 pub mod apiserver_flags;
 pub mod jwks_document;
+pub mod tls_thumbprint;
 
 use std::sync::Arc;
 
@@ -13,5 +14,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
     vec![
         Arc::new(jwks_document::JwksDocument),
         Arc::new(apiserver_flags::ApiserverFlags),
+        Arc::new(tls_thumbprint::TlsThumbprint),
     ]
 }

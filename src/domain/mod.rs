@@ -10,14 +10,26 @@
 //! - [`issuer`]: check that an issuer URL is one that AWS IAM and
 //!   kube-apiserver will agree on;
 //! - [`flags`]: compute the kube-apiserver flags and render them for
-//!   kubeadm, Cluster API (ytt), Talos and k3s/RKE2.
+//!   kubeadm, Cluster API (ytt), Talos and k3s/RKE2;
+//! - [`partition`]: ARN partitions and DNS domains of AWS regions;
+//! - [`s3_issuer`]: the URLs, object keys and ARNs of an issuer published in
+//!   an S3 bucket, and the S3 naming rules;
+//! - [`discovery`]: the OIDC discovery document;
+//! - [`bucket_policy`]: the issuer's bucket-policy statements, merged into
+//!   and removed from a shared policy;
+//! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates.
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
+pub mod bucket_policy;
+pub mod discovery;
 pub mod flags;
 pub mod issuer;
 pub mod jwks;
 pub mod keys;
+pub mod oidc_provider;
+pub mod partition;
+pub mod s3_issuer;
 
 #[cfg(test)]
 pub(crate) mod test_support;

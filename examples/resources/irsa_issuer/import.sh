@@ -1,0 +1,5 @@
+# An issuer at the root of its bucket is imported by the bucket name; one
+# under a prefix by <bucket>/<prefix>. The IAM OIDC provider is found by the
+# issuer URL, and the URL style, JWKS path and signing algorithms are read
+# back from the published discovery document.
+terraform import irsa_issuer.prod example-corp-oidc-prod/clusters/prod
