@@ -10,14 +10,22 @@
 //! - [`issuer`]: check that an issuer URL is one that AWS IAM and
 //!   kube-apiserver will agree on;
 //! - [`flags`]: compute the kube-apiserver flags and render them for
-//!   kubeadm, Cluster API (ytt), Talos and k3s/RKE2.
+//!   kubeadm, Cluster API (ytt), Talos and k3s/RKE2;
+//! - [`arn`], [`service_account`], [`trust_policy`], [`policy_json`] and
+//!   [`role`]: the trust policy of a role for service accounts, IAM policy
+//!   documents compared by meaning, and IAM's rules for role settings.
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
+pub mod arn;
 pub mod flags;
 pub mod issuer;
 pub mod jwks;
 pub mod keys;
+pub mod policy_json;
+pub mod role;
+pub mod service_account;
+pub mod trust_policy;
 
 #[cfg(test)]
 pub(crate) mod test_support;
