@@ -142,7 +142,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        vec![]
+        vec![Arc::new(crate::resources::role::Role)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {

@@ -2,3 +2,4 @@
 //! sources share.
 
 pub mod common;
+pub mod role;
