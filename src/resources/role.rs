@@ -1296,6 +1296,37 @@ mod tests {
         assert!(diags.has_errors());
     }
 
+    #[tokio::test]
+    async fn a_stop_before_the_role_exists_creates_nothing() {
+        let c = basic(&[("name", Value::string("app"))]);
+        let (planned, _) = plan(&Value::Null, &c).await;
+        let data = ProviderData {
+            // Nowhere to call: the stop must come first.
+            aws: crate::aws::connect(&crate::aws::Settings {
+                region: Some("us-east-1".into()),
+                endpoints: crate::aws::Endpoints {
+                    iam: Some("http://127.0.0.1:9".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .await,
+            terraform_version: "1.11.0".into(),
+        };
+        let stop = CancellationToken::new();
+        stop.cancel();
+        let mut diags = Diagnostics::new();
+        let req = ApplyRequest {
+            prior: Value::Null,
+            planned: planned.state,
+            config: c,
+            stop,
+        };
+        let state = Role.apply(&data, req, &mut diags).await;
+        assert_eq!(state, Value::Null);
+        assert_eq!(diags.0[0].summary, "Stopped");
+    }
+
     #[test]
     fn validation_names_the_attribute() {
         let cases: Vec<(Value, &str)> = vec![
