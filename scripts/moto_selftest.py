@@ -70,7 +70,55 @@ def main():
     s3.delete_bucket_policy(Bucket=bucket)
     s3.delete_object(Bucket=bucket, Key="denied.txt")
     s3.delete_bucket(Bucket=bucket)
+
+    check_federated_principals(endpoint)
     print("moto self-test passed")
+
+
+def check_federated_principals(endpoint):
+    """Trust policies naming an unknown OIDC provider are refused, as by AWS."""
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+    host = f"selftest-{uuid.uuid4().hex[:12]}.example.com"
+    arn = f"arn:aws:iam::123456789012:oidc-provider/{host}"
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                }
+            ],
+        }
+    )
+    role = f"selftest-{uuid.uuid4().hex[:12]}"
+    try:
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+        check(False, "CreateRole accepted an unknown OIDC provider as principal")
+    except ClientError as err:
+        error = err.response["Error"]
+        check(
+            error["Code"] == "MalformedPolicyDocument"
+            and "Invalid principal in policy" in error["Message"],
+            f"CreateRole with an unknown principal failed with {error}",
+        )
+    created = iam.create_open_id_connect_provider(
+        Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40]
+    )
+    check(created["OpenIDConnectProviderArn"] == arn, f"unexpected ARN {created}")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=trust)
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    try:
+        iam.update_assume_role_policy(RoleName=role, PolicyDocument=trust)
+        check(False, "UpdateAssumeRolePolicy accepted an unknown OIDC provider")
+    except ClientError as err:
+        check(
+            err.response["Error"]["Code"] == "MalformedPolicyDocument",
+            f"UpdateAssumeRolePolicy failed with {err.response['Error']}",
+        )
+    iam.delete_role(RoleName=role)
 
 
 def check(ok, message):

@@ -56,6 +56,55 @@ def patch_bucket_policy_conditions():
     FakeBucket.get_permission = get_permission
 
 
+def patch_federated_principal_check():
+    """Refuse trust policies that name an OIDC provider IAM does not have.
+
+    AWS answers CreateRole and UpdateAssumeRolePolicy with
+    MalformedPolicyDocument, "Invalid principal in policy", when a Federated
+    principal is an OIDC provider that does not exist, and also for a few
+    seconds after it was created, until it has propagated. Moto accepts any
+    principal, so the provider's retry for that error would never be
+    exercised. Other principals are left alone.
+    """
+    from moto.iam.exceptions import MalformedPolicyDocument
+    from moto.iam.models import IAMBackend
+
+    def check(backend, document):
+        try:
+            policy = json.loads(document)
+        except (TypeError, ValueError):
+            return
+        statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+        if isinstance(statements, dict):
+            statements = [statements]
+        for statement in statements:
+            principal = statement.get("Principal") if isinstance(statement, dict) else None
+            if not isinstance(principal, dict):
+                continue
+            federated = principal.get("Federated", [])
+            if isinstance(federated, str):
+                federated = [federated]
+            for arn in federated:
+                if ":oidc-provider/" in arn and arn not in backend.open_id_providers:
+                    raise MalformedPolicyDocument(
+                        f'Invalid principal in policy: "FEDERATED":"{arn}"'
+                    )
+
+    create_role = IAMBackend.create_role
+    update_assume_role_policy = IAMBackend.update_assume_role_policy
+
+    def checked_create_role(self, role_name, assume_role_policy_document, *args, **kwargs):
+        check(self, assume_role_policy_document)
+        return create_role(self, role_name, assume_role_policy_document, *args, **kwargs)
+
+    def checked_update_assume_role_policy(self, role_name, policy_document):
+        check(self, policy_document)
+        return update_assume_role_policy(self, role_name, policy_document)
+
+    IAMBackend.create_role = checked_create_role
+    IAMBackend.update_assume_role_policy = checked_update_assume_role_policy
+
+
 def stop_on_stdin_eof():
     while sys.stdin.buffer.read(4096):
         pass
@@ -73,6 +122,7 @@ def main():
     args = parser.parse_args()
 
     patch_bucket_policy_conditions()
+    patch_federated_principal_check()
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,

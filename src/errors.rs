@@ -2,13 +2,19 @@
 //! here, and its own message as the detail. Callers attach the attribute path.
 
 use crate::aws::AwsError;
+use crate::domain::arn::ArnError;
 use crate::domain::bucket_policy::PolicyError;
 use crate::domain::discovery::UnknownAlgorithm;
 use crate::domain::issuer::IssuerUrlError;
 use crate::domain::jwks::JwksError;
 use crate::domain::keys::KeyError;
 use crate::domain::oidc_provider::ProviderSettingError;
+use crate::domain::policy_json::PolicyJsonError;
+use crate::domain::role::RoleSettingError;
 use crate::domain::s3_issuer::{ForeignObjects, LocationError};
+use crate::domain::service_account::ServiceAccountError;
+use crate::domain::trust_policy::TrustPolicyError;
+use crate::resources::role::ApplyError;
 use crate::tfplugin::Diagnostic;
 use crate::tls::TlsProbeError;
 
@@ -96,6 +102,63 @@ impl ToDiagnostic for TlsProbeError {
     }
 }
 
+impl ToDiagnostic for ArnError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid ARN", self.to_string())
+    }
+}
+
+impl ToDiagnostic for ServiceAccountError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            ServiceAccountError::AnyServiceAccount { .. } => {
+                "Every service account would be trusted"
+            }
+            _ => "Invalid service account",
+        };
+        Diagnostic::error(summary, self.to_string())
+    }
+}
+
+impl ToDiagnostic for TrustPolicyError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid trust policy settings", self.to_string())
+    }
+}
+
+impl ToDiagnostic for PolicyJsonError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid policy document", self.to_string())
+    }
+}
+
+impl ToDiagnostic for RoleSettingError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            RoleSettingError::Name { .. } => "Invalid role name",
+            RoleSettingError::Path { .. } => "Invalid role path",
+            RoleSettingError::Description { .. } => "Invalid description",
+            RoleSettingError::SessionDuration(_) => "Invalid maximum session duration",
+            RoleSettingError::PolicyName { .. } => "Invalid inline policy name",
+            RoleSettingError::Tag(_) => "Invalid tags",
+        };
+        Diagnostic::error(summary, self.to_string())
+    }
+}
+
+impl ToDiagnostic for ApplyError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ApplyError::Aws(e) => e.to_diagnostic(),
+            ApplyError::Stopped => Diagnostic::error(
+                "Stopped",
+                "Terraform asked the provider to stop. The role was left as far as the changes got; the state \
+                 records what exists, and the next apply continues from there.",
+            ),
+        }
+    }
+}
+
 impl ToDiagnostic for AwsError {
     fn to_diagnostic(&self) -> Diagnostic {
         let summary = match self {
@@ -104,6 +167,9 @@ impl ToDiagnostic for AwsError {
             AwsError::Transport { .. } => "AWS API call got no answer",
         };
         let hint = match self {
+            AwsError::Api { code, .. } if code == "EntityAlreadyExists" => {
+                "\n\nTo manage the existing object with Terraform, import it (`terraform import`)."
+            }
             AwsError::Transport { .. } => {
                 "\n\nCheck the provider's region, credentials (the standard AWS chain: environment, shared \
                  config, SSO, web identity) and any endpoint overrides."

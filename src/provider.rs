@@ -143,7 +143,10 @@ impl crate::tfplugin::Provider for IrsaProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        vec![Arc::new(resources::issuer::Issuer)]
+        vec![
+            Arc::new(resources::issuer::Issuer),
+            Arc::new(resources::role::Role),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {

@@ -10,6 +10,7 @@
 //! provider's pure data sources work on a machine with no AWS set-up at all.
 
 pub mod error;
+pub mod iam_role;
 pub mod oidc_provider;
 pub mod retry;
 pub mod s3;

@@ -17,10 +17,14 @@
 //! - [`discovery`]: the OIDC discovery document;
 //! - [`bucket_policy`]: the issuer's bucket-policy statements, merged into
 //!   and removed from a shared policy;
-//! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates.
+//! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates;
+//! - [`arn`], [`service_account`], [`trust_policy`], [`policy_json`] and
+//!   [`role`]: the trust policy of a role for service accounts, IAM policy
+//!   documents compared by meaning, and IAM's rules for role settings.
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
+pub mod arn;
 pub mod bucket_policy;
 pub mod discovery;
 pub mod flags;
@@ -29,7 +33,11 @@ pub mod jwks;
 pub mod keys;
 pub mod oidc_provider;
 pub mod partition;
+pub mod policy_json;
+pub mod role;
 pub mod s3_issuer;
+pub mod service_account;
+pub mod trust_policy;
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -3,3 +3,4 @@
 
 pub mod common;
 pub mod issuer;
+pub mod role;
