@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: the quickstart on a fresh machine. Builds the provider, starts a
 # local AWS emulator (moto), generates a service-account key pair, and applies
-# examples/quickstart with real terraform. Nothing touches real AWS.
+# examples/quickstart with real terraform: an issuer (bucket, discovery
+# document, IAM OIDC provider), a role for a service account, the JWKS and
+# the apiserver flags. Nothing touches real AWS.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +55,11 @@ echo "==> terraform apply"
 }
 
 out() { (cd "$work" && terraform output -json "$1"); }
+echo
+echo "Issuer (S3 bucket, discovery document and IAM OIDC provider, on the emulator):"
+echo "    $(out issuer_url | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+echo "Annotations for the ServiceAccount default/demo:"
+out role_annotations | python3 -c 'import json,sys; [print(f"    {k}: {v}") for k, v in json.load(sys.stdin).items()]'
 echo
 echo "Key id (kid) the apiserver will put in token headers:"
 out kids | python3 -c 'import json,sys; [print("   ", k) for k in json.load(sys.stdin)]'

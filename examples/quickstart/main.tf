@@ -14,10 +14,10 @@ variable "public_key_pem" {
   type        = string
 }
 
-variable "issuer_url" {
-  description = "The public issuer URL the apiserver will sign tokens for."
+variable "bucket" {
+  description = "The S3 bucket that publishes the issuer's documents."
   type        = string
-  default     = "https://irsa-quickstart.s3.us-east-1.amazonaws.com"
+  default     = "irsa-quickstart"
 }
 
 variable "aws_endpoint" {
@@ -36,15 +36,36 @@ provider "irsa" {
   }
 }
 
+# The bucket, the discovery document and the IAM OIDC provider.
+resource "irsa_issuer" "this" {
+  bucket = var.bucket
+  prefix = "quickstart"
+}
+
+# A role that the service account default/demo may assume.
+resource "irsa_role" "demo" {
+  name              = "irsa-quickstart-demo"
+  oidc_provider_arn = irsa_issuer.this.oidc_provider_arn
+  service_accounts  = ["default:demo"]
+}
+
 data "irsa_jwks_document" "this" {
   public_keys_pem = [var.public_key_pem]
 }
 
 data "irsa_apiserver_flags" "this" {
-  issuer_url       = var.issuer_url
-  jwks_uri         = "${var.issuer_url}/keys.json"
+  issuer_url       = irsa_issuer.this.issuer_url
+  jwks_uri         = irsa_issuer.this.jwks_uri
   signing_key_file = "/etc/kubernetes/pki/sa.key"
   key_files        = ["/etc/kubernetes/pki/sa.pub"]
+}
+
+output "issuer_url" {
+  value = irsa_issuer.this.issuer_url
+}
+
+output "role_annotations" {
+  value = irsa_role.demo.service_account_annotations
 }
 
 output "kids" {
