@@ -69,20 +69,7 @@ pub fn is_unpropagated_principal(e: &AwsError) -> bool {
 }
 
 fn tags_of(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
-    if tags.is_empty() {
-        return None;
-    }
-    let list = tags
-        .iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("a tag with key and value always builds")
-        })
-        .collect();
-    Some(list)
+    (!tags.is_empty()).then(|| super::iam_tags(tags))
 }
 
 fn role_info(role: &aws_sdk_iam::types::Role) -> RoleInfo {

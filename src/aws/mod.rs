@@ -52,6 +52,21 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
 }
 
+/// IAM tags from a map, in key order (roles and OIDC providers alike).
+pub(crate) fn iam_tags(
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("a tag with key and value always builds")
+        })
+        .collect()
+}
+
 /// Attempts per call, including the first; throttling and transient errors
 /// are retried with the SDK's exponential backoff up to this bound.
 const MAX_ATTEMPTS: u32 = 5;

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
 use super::error::AwsError;
@@ -25,18 +24,6 @@ pub struct OidcProvider {
 /// IAM's error when a provider for the URL exists already.
 pub const ALREADY_EXISTS: &str = "EntityAlreadyExists";
 
-fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
-}
-
 /// CreateOpenIDConnectProvider; returns the new provider's ARN. Without
 /// `thumbprints`, IAM obtains the issuer's certificate itself.
 pub async fn create(
@@ -54,7 +41,7 @@ pub async fn create(
         req = req.set_thumbprint_list(Some(t.to_vec()));
     }
     if !tags.is_empty() {
-        req = req.set_tags(Some(iam_tags(tags)));
+        req = req.set_tags(Some(super::iam_tags(tags)));
     }
     let out = req.send().await.map_err(|e| {
         AwsError::from_sdk(
@@ -186,7 +173,7 @@ pub async fn update_tags(
     if !changes.set.is_empty() {
         c.tag_open_id_connect_provider()
             .open_id_connect_provider_arn(arn)
-            .set_tags(Some(iam_tags(&changes.set)))
+            .set_tags(Some(super::iam_tags(&changes.set)))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("TagOpenIDConnectProvider", arn, e))?;
