@@ -297,22 +297,13 @@ fn provider_configured_against_the_emulator_serves_the_data_sources() {
         wd.write(
             "main.tf",
             &format!(
-                r#"{HEADER}
-provider "irsa" {{
-  region            = "us-east-1"
-  s3_use_path_style = true
-  endpoints {{
-    s3  = "{ep}"
-    iam = "{ep}"
-    sts = "{ep}"
-  }}
-}}
+                r#"{config}
 data "irsa_jwks_document" "this" {{
   public_keys_pem = [{pem}]
 }}
 output "kids" {{ value = data.irsa_jwks_document.this.kids }}
 "#,
-                ep = moto.endpoint(),
+                config = moto.provider_config(),
                 pem = hcl_string(&key.public_pem()),
             ),
         );

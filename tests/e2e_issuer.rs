@@ -15,26 +15,10 @@ const RESOURCE: &str = "irsa_issuer.this";
 const DISCOVERY: &str = ".well-known/openid-configuration";
 
 fn provider_block(moto: &Moto, iam_endpoint: Option<&str>) -> String {
-    let ep = moto.endpoint();
-    let iam = iam_endpoint.map_or(ep.clone(), str::to_owned);
-    format!(
-        r#"
-terraform {{
-  required_providers {{
-    irsa = {{ source = "irsa/irsa" }}
-  }}
-}}
-provider "irsa" {{
-  region            = "us-east-1"
-  s3_use_path_style = true
-  endpoints {{
-    s3  = "{ep}"
-    iam = "{iam}"
-    sts = "{ep}"
-  }}
-}}
-"#
-    )
+    match iam_endpoint {
+        Some(iam) => moto.provider_config_with_iam(iam),
+        None => moto.provider_config(),
+    }
 }
 
 fn workdir(moto: &Moto, version: TfVersion) -> Workdir {

@@ -16,30 +16,10 @@ use serde_json::{json, Value as Json};
 use support::{random_suffix, Install, Moto, TfVersion, Workdir};
 
 const ACCOUNT: &str = "123456789012";
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    irsa = { source = "irsa/irsa" }
-  }
-}
-"#;
 
 /// The provider block pointing every service at `moto`.
 fn provider_block(moto: &Moto) -> String {
-    format!(
-        r#"{HEADER}
-provider "irsa" {{
-  region            = "us-east-1"
-  s3_use_path_style = true
-  endpoints {{
-    s3  = "{ep}"
-    iam = "{ep}"
-    sts = "{ep}"
-  }}
-}}
-"#,
-        ep = moto.endpoint()
-    )
+    moto.provider_config()
 }
 
 fn workdir(moto: &Moto, version: TfVersion, body: &str) -> Workdir {

@@ -730,6 +730,36 @@ impl Moto {
         .collect()
     }
 
+    /// A Terraform configuration header: `required_providers` for irsa and a
+    /// provider block sending every service to this server.
+    pub fn provider_config(&self) -> String {
+        self.provider_config_with_iam(&self.endpoint())
+    }
+
+    /// Like [`Moto::provider_config`], with IAM calls sent to `iam` instead
+    /// (e.g. a closed port, to make IAM fail).
+    pub fn provider_config_with_iam(&self, iam: &str) -> String {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    irsa = {{ source = "irsa/irsa" }}
+  }}
+}}
+provider "irsa" {{
+  region            = "us-east-1"
+  s3_use_path_style = true
+  endpoints {{
+    s3  = "{ep}"
+    iam = "{iam}"
+    sts = "{ep}"
+  }}
+}}
+"#,
+            ep = self.endpoint()
+        )
+    }
+
     /// Start recording the requests this server receives, forgetting any
     /// recorded before. Use a server of the test's own ([`Moto::start`]) so
     /// that other tests' calls are not counted.
