@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tempfile::TempDir;
 
 pub mod kube_apiserver;
+pub mod trust_chain;
 
 /// Provider source address used in test configurations.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/irsa/irsa";
