@@ -114,8 +114,8 @@ impl SigningKey {
 
     /// A fresh ECDSA P-256 key (Talos).
     pub fn generate_ec_p256() -> SigningKey {
-        let pair = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
-            .expect("EC key");
+        let pair =
+            EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).expect("EC key");
         Self::from_ec(pair)
     }
 
@@ -438,11 +438,13 @@ impl RelyingParty {
             .get_json(&discovery_url)
             .await
             .or_else(|e| fail(Step::Discovery, e))?;
-        let (Some(doc_issuer), Some(jwks_uri)) = (
-            discovery["issuer"].as_str(),
-            discovery["jwks_uri"].as_str(),
-        ) else {
-            return fail(Step::Discovery, format!("{discovery_url}: no issuer or jwks_uri"));
+        let (Some(doc_issuer), Some(jwks_uri)) =
+            (discovery["issuer"].as_str(), discovery["jwks_uri"].as_str())
+        else {
+            return fail(
+                Step::Discovery,
+                format!("{discovery_url}: no issuer or jwks_uri"),
+            );
         };
         if doc_issuer.as_bytes() != iss.as_bytes() {
             return fail(
@@ -492,14 +494,14 @@ impl RelyingParty {
         // Lifetime, with a minute of clock skew.
         let now = now();
         if exp + 60 < now || iat > now + 60 {
-            return fail(
-                Step::Lifetime,
-                format!("iat {iat}, exp {exp}, now {now}"),
-            );
+            return fail(Step::Lifetime, format!("iat {iat}, exp {exp}, now {now}"));
         }
 
         // Audience: one of the provider's client IDs.
-        let Some(audience) = audiences.iter().find(|a| client_ids.iter().any(|c| c == *a)) else {
+        let Some(audience) = audiences
+            .iter()
+            .find(|a| client_ids.iter().any(|c| c == *a))
+        else {
             return fail(
                 Step::Audience,
                 format!("aud {audiences:?}, but the OIDC provider accepts {client_ids:?}"),
@@ -514,7 +516,12 @@ impl RelyingParty {
             .role_name(role_name)
             .send()
             .await
-            .or_else(|e| fail(Step::TrustPolicy, format!("GetRole {role_name}: {}", sdk_error(&e))))?;
+            .or_else(|e| {
+                fail(
+                    Step::TrustPolicy,
+                    format!("GetRole {role_name}: {}", sdk_error(&e)),
+                )
+            })?;
         let encoded = role
             .role()
             .and_then(|r| r.assume_role_policy_document())
@@ -524,7 +531,10 @@ impl RelyingParty {
             .map(|s| s.into_owned())
             .unwrap_or_else(|_| encoded.to_owned());
         let policy: Json = serde_json::from_str(&policy_text).or_else(|e| {
-            fail(Step::TrustPolicy, format!("trust policy is not JSON ({e}): {policy_text}"))
+            fail(
+                Step::TrustPolicy,
+                format!("trust policy is not JSON ({e}): {policy_text}"),
+            )
         })?;
         let context = BTreeMap::from([
             (format!("{iss_host_path}:sub"), sub.to_owned()),
@@ -608,7 +618,9 @@ impl RelyingParty {
             }
             seen.push(url.to_owned());
         }
-        Err(format!("no OIDC provider has the URL {host_path:?} (there are {seen:?})"))
+        Err(format!(
+            "no OIDC provider has the URL {host_path:?} (there are {seen:?})"
+        ))
     }
 }
 
@@ -748,7 +760,10 @@ pub fn evaluate_trust_policy(
 fn as_list(v: &Json) -> Vec<String> {
     match v {
         Json::String(s) => vec![s.clone()],
-        Json::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Json::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => vec![],
     }
 }

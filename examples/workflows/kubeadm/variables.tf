@@ -1,0 +1,53 @@
+variable "cluster_name" {
+  description = "Name of the cluster; the issuer's path in the bucket and the prefix of its role names."
+  type        = string
+}
+
+variable "bucket" {
+  description = "S3 bucket to create for the issuer. Its name appears in the issuer URL."
+  type        = string
+}
+
+variable "sa_public_key_file" {
+  description = "The service-account public key (PEM), e.g. from `openssl pkey -in sa.key -pubout -out sa.pub`."
+  type        = string
+}
+
+variable "roles" {
+  description = "IAM roles to create, by short name: the service accounts (`<namespace>:<name>`) that may assume each, and the managed policies to attach."
+  type = map(object({
+    service_accounts = list(string)
+    policy_arns      = list(string)
+  }))
+  default = {}
+}
+
+variable "previous_issuers" {
+  description = "Issuers the cluster's tokens were signed for before (kubeadm's default is `https://kubernetes.default.svc.cluster.local`); still accepted, so running pods keep working. `[]` for a new cluster."
+  type        = list(string)
+  default     = ["https://kubernetes.default.svc.cluster.local"]
+}
+
+variable "tags" {
+  description = "Tags for the bucket, the OIDC provider and the roles."
+  type        = map(string)
+  default     = {}
+}
+
+variable "region" {
+  description = "AWS region of the bucket and the API calls."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "aws_endpoints" {
+  description = "Endpoint overrides by service (`s3`, `iam`, `sts`), e.g. for a local AWS emulator. Empty for AWS."
+  type        = map(string)
+  default     = {}
+}
+
+variable "s3_use_path_style" {
+  description = "Address S3 path-style, as most S3-compatible servers need. `false` for AWS."
+  type        = bool
+  default     = false
+}

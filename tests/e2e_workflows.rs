@@ -1,0 +1,628 @@
+//! The workflows under `examples/workflows/`, applied unchanged through real
+//! Terraform (1.11 and 1.0.3) against moto, and the trust chain each one
+//! builds, proved end to end.
+//!
+//! moto's `AssumeRoleWithWebIdentity` accepts any token, so an apply that
+//! succeeds proves nothing about IRSA. For every workflow the test mints
+//! service-account tokens with the cluster's private key and checks them as
+//! STS would, from what the workflow published only
+//! (`support::trust_chain`): the discovery document and the JWKS read from
+//! the bucket, the IAM OIDC provider, the role's trust policy, then STS.
+//! A token for another service account, with another audience, from a key
+//! the cluster does not publish, or from an apiserver whose issuer flag has a
+//! trailing slash, must each be refused at its own step.
+//!
+//! Then `plan -detailed-exitcode` must be clean, and after destroy the API
+//! must show nothing left. The emulator is reached only through each
+//! workflow's `aws_endpoints` variable (`AWS_ENDPOINT_URL` is not set), as a
+//! user would point it at another endpoint.
+//!
+//! The clusters are stand-ins: a key pair made by the test, and for the
+//! workflows that read a cluster, the stand-in Kubernetes API server of
+//! `support::kube_apiserver` (no real kube-apiserver runs here).
+
+mod support;
+
+use std::time::Instant;
+
+use serde_json::{json, Value as Json};
+use support::kube_apiserver::KubeApiServer;
+use support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
+use support::{random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
+
+const SERVICE_ACCOUNT: &str = "default:demo";
+const KUBE_TOKEN: &str = "stand-in-token";
+
+/// A working directory holding a copy of `examples/workflows/<name>`, with
+/// the emulator's endpoint and credentials but no `AWS_ENDPOINT_URL`.
+fn workflow(moto: &Moto, version: TfVersion, name: &str) -> Workdir {
+    let mut wd = Workdir::new(version, Install::DevOverrides);
+    wd.envs(
+        moto.env()
+            .into_iter()
+            .filter(|(k, _)| k != "AWS_ENDPOINT_URL"),
+    );
+    let dir = repo_root().join("examples/workflows").join(name);
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.ends_with(".tf") {
+            wd.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    wd
+}
+
+/// Writes the workflow's variables: `vars` plus the emulator's endpoints.
+fn set_vars(wd: &Workdir, moto: &Moto, mut vars: Json) {
+    let ep = moto.endpoint();
+    vars["aws_endpoints"] = json!({"s3": ep, "iam": ep, "sts": ep});
+    vars["s3_use_path_style"] = json!(true);
+    wd.write(
+        "terraform.tfvars.json",
+        &serde_json::to_string_pretty(&vars).unwrap(),
+    );
+}
+
+/// One role, `demo`, for [`SERVICE_ACCOUNT`].
+fn demo_roles() -> Json {
+    json!({"demo": {"service_accounts": [SERVICE_ACCOUNT], "policy_arns": []}})
+}
+
+/// `--service-account-issuer` from a list of apiserver flags: what the
+/// cluster's tokens will carry as `iss`.
+fn issuer_flag(flags: &Json) -> String {
+    flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|f| f.as_str()?.strip_prefix("--service-account-issuer="))
+        .unwrap_or_else(|| panic!("no --service-account-issuer in {flags}"))
+        .to_owned()
+}
+
+fn expect_refused(rp: &RelyingParty, token: &str, role_arn: &str, step: Step, what: &str) {
+    match rp.check(token, role_arn) {
+        Ok(v) => panic!("{what}: accepted ({v:?}), must be refused at {step:?}"),
+        Err(e) => assert_eq!(e.step, step, "{what}: refused at the wrong step: {e}"),
+    }
+}
+
+/// The positive token and every negative case, for one role.
+fn prove_trust_chain(rp: &RelyingParty, key: &SigningKey, issuer: &str, role_arn: &str) {
+    let ok = rp
+        .check(&key.token(&Claims::new(issuer, SERVICE_ACCOUNT)), role_arn)
+        .unwrap_or_else(|e| panic!("a token for {SERVICE_ACCOUNT} is refused at {e}"));
+    assert_eq!(ok.issuer, issuer);
+    assert_eq!(ok.kid, key.kid());
+    assert_eq!(ok.subject, "system:serviceaccount:default:demo");
+    let role_name = role_arn.rsplit('/').next().unwrap();
+    assert!(
+        ok.assumed_role_arn.contains(role_name),
+        "{ok:?} for {role_arn}"
+    );
+
+    expect_refused(
+        rp,
+        &key.token(&Claims::new(issuer, "default:someone-else")),
+        role_arn,
+        Step::TrustPolicy,
+        "a token for another service account",
+    );
+    expect_refused(
+        rp,
+        &key.token(&Claims::new(issuer, SERVICE_ACCOUNT).with_audience("example.com")),
+        role_arn,
+        Step::Audience,
+        "a token for another audience",
+    );
+    let stranger = SigningKey::generate_rsa();
+    expect_refused(
+        rp,
+        &stranger.token(&Claims::new(issuer, SERVICE_ACCOUNT)),
+        role_arn,
+        Step::KeyNotFound,
+        "a token signed by a key the cluster does not publish",
+    );
+    expect_refused(
+        rp,
+        &stranger.token_with_kid(&Claims::new(issuer, SERVICE_ACCOUNT), &key.kid()),
+        role_arn,
+        Step::Signature,
+        "a token naming the cluster's kid but signed by another key",
+    );
+    expect_refused(
+        rp,
+        &key.token(&Claims::new(&format!("{issuer}/"), SERVICE_ACCOUNT)),
+        role_arn,
+        Step::IssuerMismatch,
+        "a token from an apiserver whose issuer flag has a trailing slash",
+    );
+}
+
+/// What the API still holds of a workflow: the bucket's objects (or `null`
+/// when the bucket is gone), the OIDC providers whose URL mentions the
+/// bucket, and which of `roles` exist.
+fn remains(moto: &Moto, bucket: &str, roles: &[String]) -> Json {
+    let script = format!(
+        r#"
+import boto3, json
+from botocore.config import Config
+from botocore.exceptions import ClientError
+s3 = boto3.client('s3', config=Config(s3={{'addressing_style': 'path'}}))
+iam = boto3.client('iam')
+bucket, roles = {bucket:?}, {roles}
+try:
+    objects = sorted(o['Key'] for o in s3.list_objects_v2(Bucket=bucket).get('Contents', []))
+except ClientError:
+    objects = None
+providers = [p['Arn'] for p in iam.list_open_id_connect_providers()['OpenIDConnectProviderList']
+             if '/' + bucket in p['Arn'] or '/' + bucket + '.' in p['Arn']]
+existing = []
+for r in roles:
+    try:
+        iam.get_role(RoleName=r)
+        existing.append(r)
+    except ClientError as e:
+        assert e.response['Error']['Code'] == 'NoSuchEntity', e
+print(json.dumps({{'objects': objects, 'providers': providers, 'roles': existing}}))
+"#,
+        roles = serde_json::to_string(roles).unwrap()
+    );
+    let out = moto.python().arg("-c").arg(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "boto3 failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Run boto3 code against the emulator (`s3` is a path-style S3 client).
+fn boto(moto: &Moto, code: &str) {
+    let script = format!(
+        "import boto3\nfrom botocore.config import Config\n\
+         s3 = boto3.client('s3', config=Config(s3={{'addressing_style': 'path'}}))\n{code}\n"
+    );
+    let out = moto.python().arg("-c").arg(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "boto3 failed:\n{script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn assert_plan_clean(wd: &Workdir, ctx: &str) {
+    let out = wd.plan_detailed();
+    assert_eq!(out.code, Some(0), "{ctx}: second plan is not empty:\n{out}");
+}
+
+fn role_arn(wd: &Workdir, name: &str) -> String {
+    wd.output("role_arns")[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no role {name} in role_arns"))
+        .to_owned()
+}
+
+fn log_time(what: &str, version: TfVersion, started: Instant) {
+    eprintln!(
+        "{what} on {version}: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn kubeadm_operator_generated_key() {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    for version in TfVersion::all() {
+        let started = Instant::now();
+        let s = random_suffix();
+        let (cluster, bucket) = (format!("kubeadm-{s}"), format!("irsa-kubeadm-{s}"));
+        let ctx = format!("kubeadm, {version}");
+        let key = SigningKey::generate_rsa();
+        let wd = workflow(moto, version, "kubeadm");
+        wd.write("sa.pub", &key.public_key_pem());
+        set_vars(
+            &wd,
+            moto,
+            json!({
+                "cluster_name": cluster,
+                "bucket": bucket,
+                "sa_public_key_file": "sa.pub",
+                "roles": demo_roles(),
+            }),
+        );
+        wd.apply_ok();
+
+        let issuer = issuer_flag(&wd.output("apiserver_flags"));
+        assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
+        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+        assert_eq!(
+            wd.output("service_account_key_file"),
+            json!("/etc/kubernetes/pki/sa.pub")
+        );
+        assert_eq!(
+            wd.output("service_account_signing_key_file"),
+            json!("/etc/kubernetes/pki/sa.key")
+        );
+        let patch = wd.output("kubeadm_patch");
+        let patch = patch.as_str().unwrap();
+        for expected in [
+            issuer.as_str(),
+            "/etc/kubernetes/pki/sa.pub",
+            "/etc/kubernetes/pki/sa.key",
+        ] {
+            assert!(patch.contains(expected), "{ctx}: {expected} in\n{patch}");
+        }
+        let arn = role_arn(&wd, "demo");
+        assert_eq!(
+            wd.output("role_annotations")["demo"]["eks.amazonaws.com/role-arn"],
+            json!(arn)
+        );
+
+        prove_trust_chain(&rp, &key, &issuer, &arn);
+        assert_plan_clean(&wd, &ctx);
+        wd.destroy_ok();
+        assert_eq!(
+            remains(moto, &bucket, &[format!("{cluster}-demo")]),
+            json!({"objects": null, "providers": [], "roles": []}),
+            "{ctx}"
+        );
+        log_time("kubeadm", version, started);
+    }
+}
+
+#[test]
+fn tkgm_two_phase_key_from_the_management_cluster() {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    for version in TfVersion::all() {
+        let started = Instant::now();
+        let s = random_suffix();
+        let (cluster, bucket) = (format!("tkg-{s}"), format!("irsa-tkgm-{s}"));
+        let ctx = format!("tkgm-two-phase, {version}");
+        let wd = workflow(moto, version, "tkgm-two-phase");
+        let server = KubeApiServer::start(KUBE_TOKEN);
+        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+        let vars = |created: bool| {
+            json!({
+                "cluster_created": created,
+                "cluster_name": cluster,
+                "bucket": bucket,
+                "management_kubeconfig": kubeconfig,
+                "management_context": "stand-in",
+                "roles": demo_roles(),
+            })
+        };
+
+        // Phase 1: no cluster yet. Issuer, roles and the overlay; no JWKS.
+        set_vars(&wd, moto, vars(false));
+        wd.apply_ok();
+        let issuer = issuer_flag(&wd.output("apiserver_flags"));
+        let overlay = wd.output("ytt_overlay");
+        assert!(
+            overlay.as_str().unwrap().contains(&issuer),
+            "{ctx}: {overlay}"
+        );
+        assert_eq!(wd.output("kids"), json!([]), "{ctx}");
+        let objects = &remains(moto, &bucket, &[])["objects"];
+        assert_eq!(
+            objects,
+            &json!([format!("{cluster}/.well-known/openid-configuration")]),
+            "{ctx}: phase 1 publishes no JWKS"
+        );
+        assert!(
+            server.requests().is_empty(),
+            "{ctx}: phase 1 must not contact the cluster: {:?}",
+            server.requests()
+        );
+        assert_plan_clean(&wd, &format!("{ctx}, phase 1"));
+
+        // The cluster is created: Cluster API's <cluster>-sa secret holds
+        // the key pair. Only tls.crt may be read.
+        let key = SigningKey::generate_rsa();
+        server.put_secret(
+            "default",
+            &format!("{cluster}-sa"),
+            &[
+                ("tls.crt", key.public_key_pem().as_bytes()),
+                (
+                    "tls.key",
+                    b"not read: the private half stays in the cluster",
+                ),
+            ],
+        );
+        let arn = role_arn(&wd, "demo");
+        expect_refused(
+            &rp,
+            &key.token(&Claims::new(&issuer, SERVICE_ACCOUNT)),
+            &arn,
+            Step::Jwks,
+            "phase 1: nothing published at jwks_uri yet",
+        );
+
+        // Phase 2.
+        set_vars(&wd, moto, vars(true));
+        wd.apply_ok();
+        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+        prove_trust_chain(&rp, &key, &issuer, &arn);
+        assert_plan_clean(&wd, &format!("{ctx}, phase 2"));
+
+        wd.destroy_ok();
+        assert_eq!(
+            remains(moto, &bucket, &[format!("{cluster}-demo")]),
+            json!({"objects": null, "providers": [], "roles": []}),
+            "{ctx}"
+        );
+        log_time("tkgm-two-phase", version, started);
+    }
+}
+
+#[test]
+fn talos_jwks_from_the_apiserver() {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    for version in TfVersion::all() {
+        let started = Instant::now();
+        let s = random_suffix();
+        let (cluster, bucket) = (format!("talos-{s}"), format!("irsa-talos-{s}"));
+        let ctx = format!("talos, {version}");
+        let wd = workflow(moto, version, "talos");
+        // Talos signs with an ECDSA P-256 key; the apiserver serves its JWKS.
+        let key = SigningKey::generate_ec_p256();
+        let server = KubeApiServer::start(KUBE_TOKEN);
+        server.set_jwks(Some(&key.apiserver_jwks()));
+        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+        set_vars(
+            &wd,
+            moto,
+            json!({
+                "cluster_name": cluster,
+                "bucket": bucket,
+                "kubeconfig": kubeconfig,
+                "kube_context": "stand-in",
+                "roles": demo_roles(),
+            }),
+        );
+        wd.apply_ok();
+        assert!(
+            server.requests().iter().any(|r| r == "GET /openid/v1/jwks"),
+            "{ctx}: {:?}",
+            server.requests()
+        );
+        let issuer = issuer_flag(&wd.output("apiserver_flags"));
+        let patch = wd.output("talos_patch");
+        assert!(patch.as_str().unwrap().contains(&issuer), "{ctx}: {patch}");
+        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+        prove_trust_chain(&rp, &key, &issuer, &role_arn(&wd, "demo"));
+        assert_plan_clean(&wd, &ctx);
+
+        wd.destroy_ok();
+        assert_eq!(
+            remains(moto, &bucket, &[format!("{cluster}-demo")]),
+            json!({"objects": null, "providers": [], "roles": []}),
+            "{ctx}"
+        );
+        log_time("talos", version, started);
+    }
+}
+
+#[test]
+fn eks_anywhere_clusters_share_an_existing_bucket() {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    for version in TfVersion::all() {
+        let started = Instant::now();
+        let s = random_suffix();
+        let bucket = format!("irsa-eksa-{s}");
+        let ctx = format!("eks-anywhere, {version}");
+        // The bucket exists already, with something of its own.
+        boto(
+            moto,
+            &format!(
+                "s3.create_bucket(Bucket='{bucket}')\n\
+                 s3.put_object(Bucket='{bucket}', Key='team/readme.txt', Body=b'not ours')"
+            ),
+        );
+        let wd = workflow(moto, version, "eks-anywhere");
+        let server = KubeApiServer::start(KUBE_TOKEN);
+        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+        let (prod, dev) = (format!("prod-{s}"), format!("dev-{s}"));
+        let (prod_key, dev_key) = (SigningKey::generate_rsa(), SigningKey::generate_rsa());
+        for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
+            server.put_secret(
+                "eksa-system",
+                &format!("{name}-sa"),
+                &[
+                    ("tls.crt", key.public_key_pem().as_bytes()),
+                    ("tls.key", b"not read"),
+                ],
+            );
+        }
+        set_vars(
+            &wd,
+            moto,
+            json!({
+                "bucket": bucket,
+                "prefix": "eksa",
+                "management_kubeconfig": kubeconfig,
+                "management_context": "stand-in",
+                "clusters": {
+                    &prod: {"created": true, "roles": demo_roles()},
+                    &dev: {"created": true, "roles": demo_roles()},
+                },
+            }),
+        );
+        wd.apply_ok();
+
+        let issuers = wd.output("issuer_urls");
+        let configs = wd.output("pod_iam_config");
+        for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
+            // The issuer the cluster spec sets, from the YAML fragment.
+            let fragment = configs[name.as_str()].as_str().unwrap();
+            let issuer = fragment
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("serviceAccountIssuer: "))
+                .unwrap_or_else(|| panic!("{ctx}: no serviceAccountIssuer in\n{fragment}"))
+                .to_owned();
+            assert_eq!(json!(issuer), issuers[name.as_str()], "{ctx}");
+            assert!(
+                issuer.ends_with(&format!("/eksa/{name}")),
+                "{ctx}: {issuer}"
+            );
+            assert_eq!(
+                wd.output("kids")[name.as_str()],
+                json!([key.kid()]),
+                "{ctx}"
+            );
+            prove_trust_chain(&rp, key, &issuer, &role_arn(&wd, &format!("{name}-demo")));
+        }
+        // Each cluster's tokens are good for its own roles only.
+        let other_issuer = issuers[dev.as_str()].as_str().unwrap();
+        expect_refused(
+            &rp,
+            &dev_key.token(&Claims::new(other_issuer, SERVICE_ACCOUNT)),
+            &role_arn(&wd, &format!("{prod}-demo")),
+            Step::TrustPolicy,
+            "a token of cluster dev for a role of cluster prod",
+        );
+        assert_plan_clean(&wd, &ctx);
+
+        wd.destroy_ok();
+        assert_eq!(
+            remains(
+                moto,
+                &bucket,
+                &[format!("{prod}-demo"), format!("{dev}-demo")]
+            ),
+            json!({"objects": ["team/readme.txt"], "providers": [], "roles": []}),
+            "{ctx}: the bucket and what was there before stay"
+        );
+        log_time("eks-anywhere", version, started);
+    }
+}
+
+/// The verifier itself, on the quickstart (no `irsa_jwks`): the JWKS is
+/// written by hand from the `irsa_jwks_document` output, so each link can
+/// also be broken by hand.
+#[test]
+fn trust_chain_check_names_the_broken_link() {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    let version = TfVersion::Current;
+    let bucket = format!("irsa-verifier-{}", random_suffix());
+    let key = SigningKey::generate_rsa();
+    let mut wd = Workdir::new(version, Install::DevOverrides);
+    wd.envs(moto.env());
+    wd.write(
+        "main.tf",
+        &std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap(),
+    );
+    wd.write(
+        "terraform.tfvars.json",
+        &json!({
+            "public_key_pem": key.public_key_pem(),
+            "bucket": bucket,
+            "aws_endpoint": moto.endpoint(),
+        })
+        .to_string(),
+    );
+    wd.apply_ok();
+    let issuer = issuer_flag(&wd.output("apiserver_flags"));
+    let arn = wd.output("role_annotations")["eks.amazonaws.com/role-arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = key.token(&Claims::new(&issuer, SERVICE_ACCOUNT));
+
+    // Before the JWKS is published.
+    expect_refused(&rp, &token, &arn, Step::Jwks, "no JWKS yet");
+    let jwks = wd.output("jwks");
+    let put = |body: &str| {
+        boto(
+            moto,
+            &format!(
+                "s3.put_object(Bucket='{bucket}', Key='quickstart/keys.json', Body={body:?}.encode())"
+            ),
+        )
+    };
+    put(jwks.as_str().unwrap());
+    prove_trust_chain(&rp, &key, &issuer, &arn);
+
+    // An expired token.
+    let mut old = Claims::new(&issuer, SERVICE_ACCOUNT);
+    old.issued_at -= 7200;
+    old.expires_at -= 7200;
+    expect_refused(
+        &rp,
+        &key.token(&old),
+        &arn,
+        Step::Lifetime,
+        "an expired token",
+    );
+    // A token that is not a JWS.
+    expect_refused(&rp, "not.a-token", &arn, Step::Token, "garbage");
+    // An issuer with no discovery document.
+    expect_refused(
+        &rp,
+        &key.token(&Claims::new(
+            &issuer.replace("quickstart", "elsewhere"),
+            SERVICE_ACCOUNT,
+        )),
+        &arn,
+        Step::Discovery,
+        "an issuer nothing was published for",
+    );
+    // A discovery document whose issuer differs by a trailing slash.
+    let doc = wd.output("issuer_url");
+    let tampered = json!({
+        "issuer": format!("{}/", doc.as_str().unwrap()),
+        "jwks_uri": format!("{}/keys.json", doc.as_str().unwrap()),
+        "id_token_signing_alg_values_supported": ["RS256"],
+    })
+    .to_string();
+    boto(
+        moto,
+        &format!(
+            "s3.put_object(Bucket='{bucket}', Key='quickstart/.well-known/openid-configuration', Body={tampered:?}.encode())"
+        ),
+    );
+    expect_refused(
+        &rp,
+        &token,
+        &arn,
+        Step::IssuerMismatch,
+        "discovery issuer with a slash",
+    );
+    // A JWKS that is not one.
+    put("{\"not\": \"a key set\"}");
+
+    // Terraform repairs the discovery document; the hand-written JWKS is
+    // not Terraform's, so it is removed by hand before destroy.
+    wd.apply_ok();
+    expect_refused(&rp, &token, &arn, Step::Jwks, "a JWKS without keys");
+    boto(
+        moto,
+        &format!("s3.delete_object(Bucket='{bucket}', Key='quickstart/keys.json')"),
+    );
+    wd.destroy_ok();
+    assert_eq!(
+        remains(moto, &bucket, &["irsa-quickstart-demo".to_owned()]),
+        json!({"objects": null, "providers": [], "roles": []})
+    );
+}
+
+#[test]
+fn string_like_follows_iam() {
+    use support::trust_chain::string_like;
+    assert!(string_like(
+        "system:serviceaccount:kube-system:*",
+        "system:serviceaccount:kube-system:a"
+    ));
+    assert!(string_like("a?c", "abc"));
+    assert!(!string_like("a?c", "ac"));
+    assert!(!string_like("abc", "abcd"));
+    assert!(!string_like("abc", "ab"));
+    assert!(string_like("*", ""));
+    assert!(string_like("a*b*c", "a-x-b-y-c"));
+}
