@@ -1,6 +1,7 @@
 //! The docs under docs/ are generated from the provider schema, as Terraform
 //! itself reports it (`terraform providers schema -json`), and from the files
-//! under examples/ and templates/. This test fails when the committed docs
+//! under examples/ and templates/: one guide per workflow of
+//! examples/workflows/ (its README and configuration), in docs/guides/. This test fails when the committed docs
 //! differ from what it generates; `make docs` (UPDATE_DOCS=1) rewrites them.
 
 mod support;
@@ -167,6 +168,54 @@ fn render_index(schema: &Json) -> String {
     out.trim_end().to_owned() + "\n"
 }
 
+/// One guide per workflow under `examples/workflows/`: its README, then the
+/// configuration itself, so the guide shows exactly what the end-to-end
+/// tests apply.
+fn workflow_guides() -> BTreeMap<String, String> {
+    let dir = repo_root().join("examples/workflows");
+    let mut guides = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let readme = std::fs::read_to_string(entry.path().join("README.md"))
+            .unwrap_or_else(|e| panic!("examples/workflows/{name}/README.md: {e}"));
+        let (title, body) = readme
+            .strip_prefix("# ")
+            .and_then(|r| r.split_once('\n'))
+            .unwrap_or_else(|| {
+                panic!("examples/workflows/{name}/README.md starts with no # title")
+            });
+        let summary = body
+            .trim_start()
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .replace('\n', " ");
+        let mut out = front_matter(&format!("{title} - irsa"), &summary).replacen(
+            "\ndescription:",
+            "\nsubcategory: \"Workflows\"\ndescription:",
+            1,
+        );
+        writeln!(out, "# {title}\n\n{}\n", body.trim()).unwrap();
+        writeln!(
+            out,
+            "## Configuration\n\nThe complete root module, `examples/workflows/{name}/`.\n"
+        )
+        .unwrap();
+        for file in ["main.tf", "variables.tf", "outputs.tf"] {
+            if let Some(text) = read_optional(&format!("examples/workflows/{name}/{file}")) {
+                writeln!(
+                    out,
+                    "### `{file}`\n\n```terraform\n{}\n```\n",
+                    text.trim_end()
+                )
+                .unwrap();
+            }
+        }
+        guides.insert(name, out.trim_end().to_owned() + "\n");
+    }
+    guides
+}
+
 fn expected_docs() -> BTreeMap<String, String> {
     let schema = provider_schema();
     let mut docs = BTreeMap::new();
@@ -179,6 +228,9 @@ fn expected_docs() -> BTreeMap<String, String> {
             let path = format!("docs/{kind}/{}.md", name.trim_start_matches("irsa_"));
             docs.insert(path, render_page(kind, name, s));
         }
+    }
+    for (name, page) in workflow_guides() {
+        docs.insert(format!("docs/guides/{name}.md"), page);
     }
     if let Ok(entries) = std::fs::read_dir(repo_root().join("templates/guides")) {
         for e in entries.flatten() {
@@ -269,4 +321,23 @@ fn every_resource_and_data_source_has_an_example() {
         "examples/provider/provider.tf"
     );
     assert!(missing.is_empty(), "missing examples: {missing:?}");
+}
+
+#[test]
+fn every_workflow_has_a_readme_and_an_end_to_end_test() {
+    let tests = read_optional("tests/e2e_workflows.rs").unwrap_or_default();
+    let mut missing = vec![];
+    for entry in std::fs::read_dir(repo_root().join("examples/workflows"))
+        .unwrap()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().join("README.md").is_file() {
+            missing.push(format!("examples/workflows/{name}/README.md"));
+        }
+        if !tests.contains(&format!("workflow(moto, version, \"{name}\")")) {
+            missing.push(format!("a test applying {name} in tests/e2e_workflows.rs"));
+        }
+    }
+    assert!(missing.is_empty(), "missing: {missing:?}");
 }

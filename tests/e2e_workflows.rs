@@ -439,9 +439,7 @@ fn eks_anywhere_clusters_share_an_existing_bucket() {
                 ],
             );
         }
-        set_vars(
-            &wd,
-            moto,
+        let vars = |dev_created: bool| {
             json!({
                 "bucket": bucket,
                 "prefix": "eksa",
@@ -449,10 +447,35 @@ fn eks_anywhere_clusters_share_an_existing_bucket() {
                 "management_context": "stand-in",
                 "clusters": {
                     &prod: {"created": true, "roles": demo_roles()},
-                    &dev: {"created": true, "roles": demo_roles()},
+                    &dev: {"created": dev_created, "roles": demo_roles()},
                 },
-            }),
+            })
+        };
+        // prod runs; dev is being added: its issuer and roles, no key yet.
+        set_vars(&wd, moto, vars(false));
+        wd.apply_ok();
+        assert_eq!(
+            wd.output("kids")
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            vec![&prod],
+            "{ctx}"
         );
+        let dev_issuer = wd.output("issuer_urls")[dev.as_str()]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expect_refused(
+            &rp,
+            &dev_key.token(&Claims::new(&dev_issuer, SERVICE_ACCOUNT)),
+            &role_arn(&wd, &format!("{dev}-demo")),
+            Step::Jwks,
+            "dev before its key is published",
+        );
+        // dev exists now.
+        set_vars(&wd, moto, vars(true));
         wd.apply_ok();
 
         let issuers = wd.output("issuer_urls");
