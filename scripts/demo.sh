@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # make demo: the quickstart on a fresh machine. Builds the provider, starts a
-# local AWS emulator (moto), generates a service-account key pair, and applies
-# examples/quickstart with real terraform: an issuer (bucket, discovery
-# document, IAM OIDC provider), a role for a service account, the JWKS and
-# the apiserver flags. Nothing touches real AWS.
+# local AWS emulator (moto), generates a service-account key pair as an
+# operator would for kubeadm, and applies examples/workflows/kubeadm with
+# real terraform: the issuer (bucket, discovery document, IAM OIDC provider),
+# the JWKS, a role for the service account default/demo, and the apiserver
+# flags. Then it proves the trust chain: a token signed with the private key
+# is checked as STS would check it, from what was published, and four broken
+# tokens are refused. Nothing touches real AWS.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,8 +19,8 @@ cleanup() {
 trap cleanup EXIT
 
 bash "$root/scripts/install-tools.sh"
-echo "==> building the provider"
-(cd "$root" && cargo build --locked --quiet)
+echo "==> building the provider and the trust-chain check"
+(cd "$root" && cargo build --locked --quiet --bin terraform-provider-irsa --example trust_chain_check)
 
 echo "==> starting the local AWS emulator"
 "$root/.venv/bin/python" "$root/scripts/moto_server.py" --port 0 >"$work/moto.out" 2>"$work/moto.err" &
@@ -31,11 +34,22 @@ port="$(sed -n 's/^MOTO_PORT=//p' "$work/moto.out")"
 endpoint="http://127.0.0.1:$port"
 echo "    $endpoint"
 
-echo "==> generating a service-account key pair (as kubeadm's sa.key / sa.pub)"
+echo "==> generating a service-account key pair (kubeadm's sa.key / sa.pub)"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/sa.key" 2>/dev/null
 openssl pkey -in "$work/sa.key" -pubout -out "$work/sa.pub"
 
-cp "$root"/examples/quickstart/*.tf "$work/"
+# The workflow, unchanged; only its variables point it at the emulator.
+cp "$root"/examples/workflows/kubeadm/*.tf "$work/"
+cat >"$work/terraform.tfvars.json" <<VARS
+{
+  "cluster_name": "demo",
+  "bucket": "irsa-demo",
+  "sa_public_key_file": "$work/sa.pub",
+  "roles": {"app": {"service_accounts": ["default:demo"], "policy_arns": []}},
+  "aws_endpoints": {"s3": "$endpoint", "iam": "$endpoint", "sts": "$endpoint"},
+  "s3_use_path_style": true
+}
+VARS
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
@@ -46,30 +60,38 @@ provider_installation {
 CFG
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+unset AWS_ENDPOINT_URL AWS_PROFILE
 
-echo "==> terraform apply"
-(cd "$work" && terraform apply -auto-approve -input=false -no-color \
-    -var "public_key_pem=$(cat "$work/sa.pub")" -var "aws_endpoint=$endpoint" >"$work/apply.log" 2>&1) || {
+echo "==> terraform apply (examples/workflows/kubeadm)"
+(cd "$work" && terraform apply -auto-approve -input=false -no-color >"$work/apply.log" 2>&1) || {
     cat "$work/apply.log" >&2
     exit 1
 }
 
 out() { (cd "$work" && terraform output -json "$1"); }
+json() { python3 -c "import json,sys; v=json.load(sys.stdin); $1"; }
+issuer="$(out apiserver_flags | json 'print(next(f.split("=",1)[1] for f in v if f.startswith("--service-account-issuer=")))')"
+role_arn="$(out role_arns | json 'print(v["app"])')"
+
 echo
-echo "Issuer (S3 bucket, discovery document and IAM OIDC provider, on the emulator):"
-echo "    $(out issuer_url | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
-echo "Annotations for the ServiceAccount default/demo:"
-out role_annotations | python3 -c 'import json,sys; [print(f"    {k}: {v}") for k, v in json.load(sys.stdin).items()]'
+echo "Issuer URL (S3 bucket, discovery document, JWKS and IAM OIDC provider, on the emulator):"
+echo "    $(out issuer_url | json 'print(v)')"
 echo
-echo "Key id (kid) the apiserver will put in token headers:"
-out kids | python3 -c 'import json,sys; [print("   ", k) for k in json.load(sys.stdin)]'
+echo "kube-apiserver flags:"
+out apiserver_flags | json '[print("   ", f) for f in v]'
+echo "    with the keys at $(out service_account_key_file | json 'print(v)') (sa.pub)" \
+    "and $(out service_account_signing_key_file | json 'print(v)') (sa.key)"
+echo
+echo "kubeadm ClusterConfiguration patch (v1beta4):"
+out kubeadm_patch | json 'print(v)' | sed 's/^/    /'
+echo "Role for the service account default/demo:"
+echo "    $role_arn"
+echo "Annotation for that ServiceAccount:"
+out role_annotations | json '[print(f"    {k}: {a}") for k, a in v["app"].items()]'
+echo
+echo "Key id (kid) in keys.json: $(out kids | json 'print(*v)')"
 echo "    independently, with openssl: $(openssl pkey -pubin -in "$work/sa.pub" -outform DER |
     openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')"
 echo
-echo "JWKS (keys.json) to publish next to the discovery document:"
-out jwks | python3 -c 'import json,sys; print(json.load(sys.stdin))' | sed 's/^/    /'
-echo "kube-apiserver flags:"
-out apiserver_flags | python3 -c 'import json,sys; [print("   ", f) for f in json.load(sys.stdin)]'
-echo
-echo "kubeadm ClusterConfiguration patch (v1beta4):"
-out kubeadm_patch | python3 -c 'import json,sys; print(json.load(sys.stdin))' | sed 's/^/    /'
+echo "Trust chain, checked as STS checks it (moto's own STS accepts any token):"
+"$root/target/debug/examples/trust_chain_check" "$endpoint" "$work/sa.key" "$issuer" "$role_arn" default:demo
