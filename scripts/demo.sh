@@ -66,7 +66,7 @@ out kids | python3 -c 'import json,sys; [print("   ", k) for k in json.load(sys.
 echo "    independently, with openssl: $(openssl pkey -pubin -in "$work/sa.pub" -outform DER |
     openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')"
 echo
-echo "JWKS (keys.json) to publish next to the discovery document:"
+echo "JWKS published at $(out jwks_uri | python3 -c 'import json,sys; print(json.load(sys.stdin))'):"
 out jwks | python3 -c 'import json,sys; print(json.load(sys.stdin))' | sed 's/^/    /'
 echo "kube-apiserver flags:"
 out apiserver_flags | python3 -c 'import json,sys; [print("   ", f) for f in json.load(sys.stdin)]'

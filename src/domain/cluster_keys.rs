@@ -109,7 +109,7 @@ pub enum ClusterKeysError {
         name: String,
         key: String,
         #[source]
-        source: KeyError,
+        source: Box<KeyError>,
     },
     /// The served key set could not be read.
     #[error("the apiserver's /openid/v1/jwks could not be read: {0}")]
@@ -141,7 +141,7 @@ pub fn keys_from_secret(
         namespace: namespace.to_owned(),
         name: name.to_owned(),
         key: key.to_owned(),
-        source,
+        source: Box::new(source),
     })
 }
 
@@ -248,8 +248,7 @@ mod tests {
 
     #[test]
     fn a_private_key_in_the_secret_value_is_refused_with_its_location() {
-        let err = keys_from_secret("ns", "c1-sa", "tls.key", PRIVATE_PKCS8)
-            .unwrap_err();
+        let err = keys_from_secret("ns", "c1-sa", "tls.key", PRIVATE_PKCS8).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("ns/c1-sa"), "{text}");
         assert!(text.contains("tls.key"), "{text}");
@@ -268,7 +267,9 @@ mod tests {
         let kid = keys[0].kid();
         let forged = served.replacen(&kid, "not-the-derived-kid", 1);
         match keys_from_served_jwks(&forged) {
-            Err(ClusterKeysError::KidMismatch { served, derived, .. }) => {
+            Err(ClusterKeysError::KidMismatch {
+                served, derived, ..
+            }) => {
                 assert_eq!(served, "not-the-derived-kid");
                 assert_eq!(derived, kid);
             }
