@@ -4,6 +4,7 @@
 use crate::aws::AwsError;
 use crate::domain::arn::ArnError;
 use crate::domain::bucket_policy::PolicyError;
+use crate::domain::cluster_keys::{ClusterKeysError, SecretRefError};
 use crate::domain::discovery::UnknownAlgorithm;
 use crate::domain::issuer::IssuerUrlError;
 use crate::domain::jwks::JwksError;
@@ -14,6 +15,7 @@ use crate::domain::role::RoleSettingError;
 use crate::domain::s3_issuer::{ForeignObjects, LocationError};
 use crate::domain::service_account::ServiceAccountError;
 use crate::domain::trust_policy::TrustPolicyError;
+use crate::kube::KubeError;
 use crate::resources::role::ApplyError;
 use crate::tfplugin::Diagnostic;
 use crate::tls::TlsProbeError;
@@ -177,5 +179,41 @@ impl ToDiagnostic for AwsError {
             _ => "",
         };
         Diagnostic::error(summary, format!("{self}{hint}"))
+    }
+}
+
+impl ToDiagnostic for SecretRefError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid secret reference", self.to_string())
+    }
+}
+
+impl ToDiagnostic for ClusterKeysError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            ClusterKeysError::SecretPem { .. } => "No public key in the secret",
+            ClusterKeysError::KidMismatch { .. } => "Served kid does not match its key",
+            ClusterKeysError::Jwks(_) | ClusterKeysError::NoKeys => {
+                "Unusable JWKS from the cluster"
+            }
+        };
+        Diagnostic::error(summary, self.to_string())
+    }
+}
+
+impl ToDiagnostic for KubeError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            KubeError::Kubeconfig { .. } => "Cannot use the kubeconfig",
+            KubeError::Settings(_) => "Invalid cluster connection",
+            KubeError::Unreachable { .. } => "Kubernetes API server unreachable",
+            KubeError::Unauthorized { .. } => "Kubernetes API server refused the credentials",
+            KubeError::Forbidden { .. } => "Kubernetes API server forbids the read",
+            KubeError::SecretNotFound { .. } => "Secret not found",
+            KubeError::KeyMissing { .. } => "Secret key not found",
+            KubeError::JwksUnavailable { .. } => "Kubernetes API server serves no JWKS",
+            KubeError::Unexpected { .. } => "Unexpected answer from the Kubernetes API server",
+        };
+        Diagnostic::error(summary, format!("{self}\n\nNothing was published."))
     }
 }

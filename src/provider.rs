@@ -145,6 +145,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
         vec![
             Arc::new(resources::issuer::Issuer),
+            Arc::new(resources::jwks::JwksObject),
             Arc::new(resources::role::Role),
         ]
     }

@@ -49,8 +49,13 @@ resource "irsa_role" "demo" {
   service_accounts  = ["default:demo"]
 }
 
-data "irsa_jwks_document" "this" {
-  public_keys_pem = [var.public_key_pem]
+# The key set, published where the discovery document's jwks_uri points.
+resource "irsa_jwks" "this" {
+  bucket                    = irsa_issuer.this.bucket
+  key                       = irsa_issuer.this.jwks_key
+  region                    = irsa_issuer.this.region
+  issuer_signing_algorithms = irsa_issuer.this.signing_algorithms
+  public_keys_pem           = [var.public_key_pem]
 }
 
 data "irsa_apiserver_flags" "this" {
@@ -69,11 +74,15 @@ output "role_annotations" {
 }
 
 output "kids" {
-  value = data.irsa_jwks_document.this.kids
+  value = irsa_jwks.this.kids
+}
+
+output "jwks_uri" {
+  value = irsa_issuer.this.jwks_uri
 }
 
 output "jwks" {
-  value = data.irsa_jwks_document.this.json
+  value = irsa_jwks.this.json
 }
 
 output "apiserver_flags" {

@@ -209,9 +209,16 @@ pub async fn set_bucket_tags(
     Ok(())
 }
 
-/// PutObject of a JSON document (`Content-Type: application/json`).
-pub async fn put_json(c: &Client, bucket: &str, key: &str, body: &str) -> Result<(), AwsError> {
-    c.put_object()
+/// PutObject of a JSON document (`Content-Type: application/json`). Returns
+/// the new object's ETag, without its quotes.
+pub async fn put_json(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    body: &str,
+) -> Result<Option<String>, AwsError> {
+    let out = c
+        .put_object()
         .bucket(bucket)
         .key(key)
         .content_type("application/json")
@@ -219,11 +226,31 @@ pub async fn put_json(c: &Client, bucket: &str, key: &str, body: &str) -> Result
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("PutObject", object_label(bucket, key), e))?;
-    Ok(())
+    Ok(out.e_tag().map(unquote))
+}
+
+fn unquote(etag: &str) -> String {
+    etag.trim_matches('"').to_owned()
+}
+
+/// An object's text and ETag (without quotes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextObject {
+    pub text: String,
+    pub etag: Option<String>,
 }
 
 /// GetObject as text; `None` when the object does not exist.
 pub async fn get_text(c: &Client, bucket: &str, key: &str) -> Result<Option<String>, AwsError> {
+    Ok(get_object(c, bucket, key).await?.map(|o| o.text))
+}
+
+/// GetObject: the text and ETag; `None` when the object does not exist.
+pub async fn get_object(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<TextObject>, AwsError> {
     let r = c.get_object().bucket(bucket).key(key).send().await;
     let Some(out) = absent_or_error(
         "GetObject",
@@ -235,6 +262,7 @@ pub async fn get_text(c: &Client, bucket: &str, key: &str) -> Result<Option<Stri
     else {
         return Ok(None);
     };
+    let etag = out.e_tag().map(unquote);
     let bytes = out
         .body
         .collect()
@@ -245,7 +273,10 @@ pub async fn get_text(c: &Client, bucket: &str, key: &str) -> Result<Option<Stri
             message: e.to_string(),
         })?
         .into_bytes();
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Some(TextObject {
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        etag,
+    }))
 }
 
 /// DeleteObject; deleting an absent object succeeds.

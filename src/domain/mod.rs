@@ -15,6 +15,8 @@
 //! - [`s3_issuer`]: the URLs, object keys and ARNs of an issuer published in
 //!   an S3 bucket, and the S3 naming rules;
 //! - [`discovery`]: the OIDC discovery document;
+//! - [`cluster_keys`]: keys taken from a running cluster (a Cluster API
+//!   secret or the apiserver's served key set), checked before publishing;
 //! - [`bucket_policy`]: the issuer's bucket-policy statements, merged into
 //!   and removed from a shared policy;
 //! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates;
@@ -26,6 +28,7 @@
 
 pub mod arn;
 pub mod bucket_policy;
+pub mod cluster_keys;
 pub mod discovery;
 pub mod flags;
 pub mod issuer;

@@ -3,4 +3,5 @@
 
 pub mod common;
 pub mod issuer;
+pub mod jwks;
 pub mod role;

@@ -129,17 +129,14 @@ impl Attribute {
 
 impl NestedBlock {
     pub fn new(type_name: &str, nesting: BlockNesting, block: Block) -> NestedBlock {
-        let max_items = if nesting == BlockNesting::Single {
-            1
-        } else {
-            0
-        };
+        // Terraform wants MinItems = MaxItems in single nesting (0 for an
+        // optional block), and treats 0 as "no limit" otherwise.
         NestedBlock {
             type_name: type_name.to_owned(),
             block,
             nesting,
             min_items: 0,
-            max_items,
+            max_items: 0,
         }
     }
 
@@ -338,7 +335,9 @@ mod tests {
         assert_eq!(block.version, 2);
         assert!(block.attributes[0].computed && !block.attributes[0].optional);
         assert!(block.attributes[1].sensitive);
-        assert_eq!(block.block_types[0].max_items, 1);
+        // Single nesting: MinItems = MaxItems = 0 for an optional block.
+        assert_eq!(block.block_types[0].max_items, 0);
+        assert_eq!(block.block_types[0].min_items, 0);
     }
 
     #[test]

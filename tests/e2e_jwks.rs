@@ -1,0 +1,789 @@
+//! `irsa_jwks` through real Terraform (1.11 and 1.0.3) against moto and a
+//! stand-in Kubernetes API server: PEM input, the Cluster API secret, the
+//! apiserver's `/openid/v1/jwks`, the TKGm two-phase flow, rotation, drift,
+//! import, the cost of a refresh, clear errors for an unreachable or
+//! misconfigured cluster, destroy.
+//!
+//! No real kube-apiserver can run on the machines that run these tests (no
+//! container engine), so cluster access is tested against
+//! `support::kube_apiserver`: a small HTTPS server with a CA made by the
+//! test, bearer-token auth, and the Secret and `/openid/v1/jwks` endpoints in
+//! the real API's JSON shapes. The provider reaches it through the real
+//! `kube` client crate, driven by a real kubeconfig file.
+//!
+//! Keys are generated with openssl for each test; the expected kids are
+//! computed by Python's `cryptography`, independently of the provider.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as Json;
+use support::kube_apiserver::KubeApiServer;
+use support::{random_suffix, Install, Moto, TfVersion, Workdir};
+
+const TOKEN: &str = "stand-in-token-b7c1";
+
+/// A key pair made by openssl: the private key and the public key PEM.
+struct KeyPair {
+    private_pem: String,
+    public_pem: String,
+}
+
+fn openssl(args: &[&str], dir: &Path) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is needed by these tests (it is on every supported machine)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn key_pair(dir: &Path, name: &str, ec: bool) -> KeyPair {
+    let key = format!("{name}.key");
+    let public = format!("{name}.pub");
+    if ec {
+        openssl(
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ],
+            dir,
+        );
+    } else {
+        openssl(
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                &key,
+            ],
+            dir,
+        );
+    }
+    openssl(&["pkey", "-in", &key, "-pubout", "-out", &public], dir);
+    KeyPair {
+        private_pem: std::fs::read_to_string(dir.join(key)).unwrap(),
+        public_pem: std::fs::read_to_string(dir.join(public)).unwrap(),
+    }
+}
+
+/// The kid Kubernetes gives a public key, computed with Python's
+/// `cryptography`: base64url(SHA-256(DER SubjectPublicKeyInfo)), unpadded.
+fn kid_of(moto: &Moto, public_pem: &str) -> String {
+    let program = "import sys, hashlib, base64\n\
+        from cryptography.hazmat.primitives import serialization\n\
+        k = serialization.load_pem_public_key(sys.stdin.read().encode())\n\
+        der = k.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)\n\
+        print(base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b'=').decode())\n";
+    let mut child = moto
+        .python()
+        .arg("-c")
+        .arg(program)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(public_pem.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Run a boto3 script (with `s3` a client) and return the JSON left in `out`.
+fn boto(moto: &Moto, script: &str) -> Json {
+    let program = format!(
+        "import boto3, json\ns3 = boto3.client('s3')\nout = None\n{script}\nprint(json.dumps(out, default=str))\n"
+    );
+    let res = moto.python().arg("-c").arg(&program).output().unwrap();
+    assert!(
+        res.status.success(),
+        "boto3 script failed:\n{program}\n{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap()
+}
+
+/// The object's text, or null when it does not exist.
+fn object(moto: &Moto, bucket: &str, key: &str) -> Option<String> {
+    boto(
+        moto,
+        &format!(
+            "try:\n    out = s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read().decode()\n\
+             except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket):\n    out = None"
+        ),
+    )
+    .as_str()
+    .map(str::to_owned)
+}
+
+fn put_object(moto: &Moto, bucket: &str, key: &str, body: &str) {
+    boto(
+        moto,
+        &format!("s3.put_object(Bucket='{bucket}', Key='{key}', Body={body:?}.encode())"),
+    );
+}
+
+fn resource<'a>(state: &'a Json, address: &str) -> &'a Json {
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
+}
+
+/// The planned change of `address` from `terraform show -json <planfile>`.
+fn planned_change(wd: &Workdir, address: &str) -> Json {
+    wd.run(&["plan", "-input=false", "-no-color", "-out=tf.plan"])
+        .assert_success();
+    let out = wd
+        .run(&["show", "-json", "-no-color", "tf.plan"])
+        .assert_success();
+    let plan: Json = serde_json::from_str(&out.stdout).unwrap();
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+        .map(|r| r["change"].clone())
+        .unwrap_or_else(|| panic!("no change for {address}: {plan:#}"))
+}
+
+fn workdir(moto: &Moto, version: TfVersion, body: &str) -> Workdir {
+    let mut wd = Workdir::new(version, Install::DevOverrides);
+    wd.envs(moto.env());
+    wd.write("main.tf", &format!("{}{body}", moto.provider_config()));
+    wd
+}
+
+fn issuer_block(bucket: &str) -> String {
+    format!(
+        r#"
+resource "irsa_issuer" "i" {{
+  bucket    = "{bucket}"
+  url_style = "path"
+}}
+"#
+    )
+}
+
+fn strings(v: &Json) -> Vec<String> {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+// ------------------------------------------------------------------ tests
+
+/// PEM input: publish, read back byte for byte, refresh cost, drift repaired,
+/// rotation (add, then remove the old key), import, destroy.
+#[test]
+fn pem_keys_publish_rotate_drift_import_and_destroy() {
+    let moto = Moto::shared();
+    for version in TfVersion::all() {
+        let s = random_suffix();
+        let bucket = format!("jwks-pem-{s}");
+        let keys_dir = tempfile::tempdir().unwrap();
+        let old = key_pair(keys_dir.path(), "old", false);
+        let new = key_pair(keys_dir.path(), "new", true);
+        let old_kid = kid_of(moto, &old.public_pem);
+        let new_kid = kid_of(moto, &new.public_pem);
+        let config = |pems: &[&str]| {
+            let files: Vec<String> = pems.iter().map(|p| format!("file(\"{p}\")")).collect();
+            format!(
+                r#"{issuer}
+resource "irsa_jwks" "k" {{
+  bucket          = irsa_issuer.i.bucket
+  key             = irsa_issuer.i.jwks_key
+  public_keys_pem = [{files}]
+}}
+output "kids" {{ value = irsa_jwks.k.kids }}
+"#,
+                issuer = issuer_block(&bucket),
+                files = files.join(", ")
+            )
+        };
+        let wd = workdir(moto, version, &config(&["old.pub"]));
+        wd.write("old.pub", &old.public_pem);
+        wd.write("new.pub", &new.public_pem);
+        wd.apply_ok();
+
+        let state = wd.show_json();
+        let jwks = &resource(&state, "irsa_jwks.k")["values"];
+        assert_eq!(strings(&jwks["kids"]), [old_kid.as_str()], "{version:?}");
+        assert_eq!(strings(&jwks["algorithms"]), ["RS256"]);
+        assert_eq!(jwks["id"], format!("{bucket}/keys.json"));
+        assert!(jwks["etag"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty() && !e.contains('"')));
+        let published = object(moto, &bucket, "keys.json").expect("published");
+        assert_eq!(published, jwks["json"].as_str().unwrap(), "byte for byte");
+        let doc: Json = serde_json::from_str(&published).unwrap();
+        assert_eq!(doc["keys"][0]["kid"], old_kid.as_str());
+        assert_eq!(doc["keys"][0]["use"], "sig");
+        assert_eq!(wd.plan_exit_code(), 0, "{version:?}: re-plan is clean");
+
+        // Drift: the object is overwritten out of band.
+        put_object(moto, &bucket, "keys.json", "{\"keys\": []}");
+        let change = planned_change(&wd, "irsa_jwks.k");
+        assert_eq!(change["actions"], serde_json::json!(["update"]));
+        assert_eq!(strings(&change["before"]["kids"]), Vec::<String>::new());
+        assert_eq!(strings(&change["after"]["kids"]), [old_kid.as_str()]);
+        wd.apply_ok();
+        assert_eq!(object(moto, &bucket, "keys.json").unwrap(), published);
+
+        // Rotation, step 1: publish the new key beside the old one. The issuer
+        // advertises only RS256, so the EC key draws a warning.
+        wd.write(
+            "main.tf",
+            &format!(
+                "{}{}",
+                moto.provider_config(),
+                config(&["old.pub", "new.pub"])
+            ),
+        );
+        let plan = wd.plan_ok();
+        assert!(
+            plan.combined()
+                .contains("Key algorithm not advertised by the issuer")
+                && plan.combined().contains("ES256"),
+            "{plan}"
+        );
+        let change = planned_change(&wd, "irsa_jwks.k");
+        assert_eq!(change["actions"], serde_json::json!(["update"]));
+        let mut both = vec![old_kid.clone(), new_kid.clone()];
+        both.sort();
+        assert_eq!(strings(&change["before"]["kids"]), [old_kid.as_str()]);
+        assert_eq!(strings(&change["after"]["kids"]), both);
+        wd.apply_ok();
+        assert_eq!(strings(&wd.output("kids")), both);
+        // Step 2: drop the old key.
+        wd.write(
+            "main.tf",
+            &format!("{}{}", moto.provider_config(), config(&["new.pub"])),
+        );
+        let change = planned_change(&wd, "irsa_jwks.k");
+        assert_eq!(strings(&change["after"]["kids"]), [new_kid.as_str()]);
+        wd.apply_ok();
+        let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
+        assert_eq!(doc["keys"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["keys"][0]["kid"], new_kid.as_str());
+        assert_eq!(wd.plan_exit_code(), 0);
+
+        // Import into a fresh state: plans clean and matches.
+        let before = resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+        wd.run(&["state", "rm", "irsa_jwks.k"]).assert_success();
+        wd.import_ok("irsa_jwks.k", &format!("{bucket}/keys.json"));
+        let after = resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+        for name in [
+            "id",
+            "bucket",
+            "key",
+            "region",
+            "json",
+            "kids",
+            "algorithms",
+            "etag",
+        ] {
+            assert_eq!(after[name], before[name], "{version:?}: imported {name}");
+        }
+        let change = planned_change(&wd, "irsa_jwks.k");
+        assert_eq!(
+            change["actions"],
+            serde_json::json!(["no-op"]),
+            "{version:?}: after import"
+        );
+        if version == TfVersion::Current {
+            // Terraform 1.0.3 also drops outputs on `state rm`, and plans to
+            // add `kids` back; the resource itself plans no change there too.
+            assert_eq!(wd.plan_exit_code(), 0, "clean after import");
+        }
+
+        wd.destroy_ok();
+        assert_eq!(object(moto, &bucket, "keys.json"), None);
+    }
+}
+
+/// A refresh of one irsa_jwks costs exactly one call: GetObject.
+#[test]
+fn a_refresh_costs_one_get_object() {
+    let moto = Moto::start();
+    let s = random_suffix();
+    let bucket = format!("jwks-cost-{s}");
+    boto(&moto, &format!("s3.create_bucket(Bucket='{bucket}')"));
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", false);
+    for version in TfVersion::all() {
+        let wd = workdir(
+            &moto,
+            version,
+            &format!(
+                r#"
+resource "irsa_jwks" "k" {{
+  bucket          = "{bucket}"
+  key             = "c/keys.json"
+  public_keys_pem = [file("sa.pub")]
+}}
+"#
+            ),
+        );
+        wd.write("sa.pub", &pair.public_pem);
+        wd.apply_ok();
+        moto.start_recording();
+        let out = wd.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+        let calls = moto.stop_recording();
+        out.assert_success();
+        let names: Vec<String> = calls
+            .iter()
+            .map(|c| format!("{}:{}", c.service, c.action))
+            .collect();
+        // The Rust SDK marks GetObject with `?x-id=GetObject`.
+        assert_eq!(names, ["s3:GET object?x-id"], "{version:?}");
+        wd.destroy_ok();
+    }
+}
+
+fn cluster_workdir(moto: &Moto, version: TfVersion, bucket: &str, cluster: &str) -> Workdir {
+    workdir(
+        moto,
+        version,
+        &format!(
+            r#"{issuer}
+variable "cluster_created" {{
+  type    = bool
+  default = false
+}}
+resource "irsa_jwks" "k" {{
+  count  = var.cluster_created ? 1 : 0
+  bucket = irsa_issuer.i.bucket
+  key    = irsa_issuer.i.jwks_key
+  issuer_signing_algorithms = irsa_issuer.i.signing_algorithms
+  cluster {{
+{cluster}
+  }}
+}}
+"#,
+            issuer = issuer_block(bucket)
+        ),
+    )
+}
+
+/// The TKGm two-phase flow: phase 1 before the cluster exists publishes no
+/// key set; phase 2 reads the Cluster API `<cluster>-sa` secret from the
+/// management cluster. Then the key is rotated in the cluster.
+#[test]
+fn two_phase_flow_reads_the_cluster_api_secret() {
+    let moto = Moto::shared();
+    for version in TfVersion::all() {
+        let s = random_suffix();
+        let bucket = format!("jwks-tkgm-{s}");
+        let keys_dir = tempfile::tempdir().unwrap();
+        let first = key_pair(keys_dir.path(), "first", false);
+        let second = key_pair(keys_dir.path(), "second", false);
+        let server = KubeApiServer::start(TOKEN);
+        let kubeconfig_dir = tempfile::tempdir().unwrap();
+        let kubeconfig = server.write_kubeconfig(kubeconfig_dir.path(), TOKEN);
+        let mut wd = cluster_workdir(
+            moto,
+            version,
+            &bucket,
+            &format!(
+                "    config_path    = \"{}\"\n    config_context = \"stand-in\"\n    secret {{\n      namespace = \"tkg-system\"\n      name      = \"workload-1-sa\"\n    }}",
+                kubeconfig.display()
+            ),
+        );
+
+        // Phase 1: the issuer only; the cluster does not exist yet.
+        wd.apply_ok();
+        assert_eq!(object(moto, &bucket, "keys.json"), None);
+        assert!(
+            server.requests().is_empty(),
+            "phase 1 must not contact the cluster"
+        );
+
+        // The cluster is created: Cluster API stores its key pair.
+        server.put_secret(
+            "tkg-system",
+            "workload-1-sa",
+            &[
+                ("tls.crt", first.public_pem.as_bytes()),
+                ("tls.key", first.private_pem.as_bytes()),
+            ],
+        );
+        wd.env("TF_VAR_cluster_created", "true");
+        wd.apply_ok();
+        let state = wd.show_json();
+        let jwks = &resource(&state, "irsa_jwks.k[0]")["values"];
+        let first_kid = kid_of(moto, &first.public_pem);
+        assert_eq!(strings(&jwks["kids"]), [first_kid.as_str()], "{version:?}");
+        assert_eq!(jwks["cluster"]["secret"]["key"], "tls.crt");
+        assert_eq!(
+            object(moto, &bucket, "keys.json").as_deref(),
+            jwks["json"].as_str()
+        );
+        // Neither the private key nor the token is in the state.
+        let raw_state = wd.read("terraform.tfstate");
+        let private_body: String = first.private_pem.lines().nth(1).unwrap().to_owned();
+        assert!(!raw_state.contains(&private_body), "private key in state");
+        assert!(!raw_state.contains(TOKEN), "token in state");
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r == "GET /api/v1/namespaces/tkg-system/secrets/workload-1-sa"),
+            "{:?}",
+            server.requests()
+        );
+        assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
+
+        // The signer is rotated in the cluster: the plan shows the new kid.
+        server.put_secret(
+            "tkg-system",
+            "workload-1-sa",
+            &[
+                ("tls.crt", second.public_pem.as_bytes()),
+                ("tls.key", second.private_pem.as_bytes()),
+            ],
+        );
+        let second_kid = kid_of(moto, &second.public_pem);
+        let change = planned_change(&wd, "irsa_jwks.k[0]");
+        assert_eq!(change["actions"], serde_json::json!(["update"]));
+        assert_eq!(strings(&change["before"]["kids"]), [first_kid]);
+        assert_eq!(strings(&change["after"]["kids"]), [second_kid.as_str()]);
+        wd.apply_ok();
+        let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
+        assert_eq!(doc["keys"][0]["kid"], second_kid.as_str());
+
+        wd.destroy_ok();
+        assert_eq!(object(moto, &bucket, "keys.json"), None);
+    }
+}
+
+/// The apiserver's own `/openid/v1/jwks`, with host, token and CA given
+/// directly, and the host not known until apply (it depends on a resource
+/// created in the same run). A served kid that does not match its key is
+/// refused.
+#[test]
+fn jwks_endpoint_source_with_settings_known_only_at_apply() {
+    let moto = Moto::shared();
+    for version in TfVersion::all() {
+        let s = random_suffix();
+        let bucket = format!("jwks-ep-{s}");
+        let keys_dir = tempfile::tempdir().unwrap();
+        let pair = key_pair(keys_dir.path(), "sa", true);
+        let kid = kid_of(moto, &pair.public_pem);
+        let served = format!(
+            r#"{{"keys":[{{"use":"sig","kty":"EC","kid":"{kid}","crv":"P-256","alg":"ES256","x":"{x}","y":"{y}"}}]}}"#,
+            x = ec_coordinate(moto, &pair.public_pem, "x"),
+            y = ec_coordinate(moto, &pair.public_pem, "y"),
+        );
+        let server = KubeApiServer::start(TOKEN);
+        server.set_jwks(Some(&served));
+        let wd = workdir(
+            moto,
+            version,
+            &format!(
+                r#"{issuer}
+resource "irsa_jwks" "k" {{
+  bucket = irsa_issuer.i.bucket
+  key    = irsa_issuer.i.jwks_key
+  cluster {{
+    # Known only once the issuer exists, as when the cluster is created in
+    # the same run.
+    host                   = irsa_issuer.i.oidc_provider_arn != "" ? "{host}" : ""
+    token                  = "{TOKEN}"
+    cluster_ca_certificate = file("ca.pem")
+    jwks_endpoint          = true
+  }}
+}}
+"#,
+                issuer = issuer_block(&bucket).replace(
+                    "bucket    =",
+                    "signing_algorithms = [\"ES256\"]\n  bucket    ="
+                ),
+                host = server.host(),
+            ),
+        );
+        wd.write("ca.pem", server.ca_pem());
+        let change = planned_change(&wd, "irsa_jwks.k");
+        assert_eq!(
+            change["after_unknown"]["json"], true,
+            "{version:?}: {change:#}"
+        );
+        assert_eq!(change["after_unknown"]["kids"], true);
+        assert!(
+            server.requests().is_empty(),
+            "plan cannot know the host yet"
+        );
+        wd.apply_ok();
+        let state = wd.show_json();
+        let jwks = &resource(&state, "irsa_jwks.k")["values"];
+        assert_eq!(strings(&jwks["kids"]), [kid.as_str()], "{version:?}");
+        assert_eq!(strings(&jwks["algorithms"]), ["ES256"]);
+        assert_eq!(server.requests(), ["GET /openid/v1/jwks"]);
+        assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
+
+        // A key set whose kid was altered is not published.
+        server.set_jwks(Some(&served.replace(&kid, "altered-kid")));
+        let out = wd.plan().assert_failure();
+        let text = out.combined();
+        assert!(text.contains("Served kid does not match its key"), "{text}");
+        assert!(
+            text.contains("altered-kid") && text.contains(&kid),
+            "{text}"
+        );
+
+        server.set_jwks(Some(&served));
+        wd.destroy_ok();
+        assert_eq!(object(moto, &bucket, "keys.json"), None);
+    }
+}
+
+/// One coordinate of an EC public key, base64url, as a JWK holds it.
+fn ec_coordinate(moto: &Moto, public_pem: &str, which: &str) -> String {
+    let program = format!(
+        "import sys, base64\n\
+         from cryptography.hazmat.primitives import serialization\n\
+         n = serialization.load_pem_public_key(sys.stdin.read().encode()).public_numbers()\n\
+         v = n.{which}.to_bytes(32, 'big')\n\
+         print(base64.urlsafe_b64encode(v).rstrip(b'=').decode())\n"
+    );
+    let mut child = moto
+        .python()
+        .arg("-c")
+        .arg(program)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(public_pem.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Each cluster problem stops the plan with a diagnostic that names the
+/// attribute and what to check; nothing is published.
+#[test]
+fn cluster_problems_are_clear_errors_at_plan_time() {
+    let moto = Moto::shared();
+    let server = KubeApiServer::start(TOKEN);
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", false);
+    server.put_secret(
+        "default",
+        "c1-sa",
+        &[("tls.crt", pair.public_pem.as_bytes())],
+    );
+    let kubeconfig_dir = tempfile::tempdir().unwrap();
+    let kubeconfig: PathBuf = server.write_kubeconfig(kubeconfig_dir.path(), TOKEN);
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let direct = |host: &str, token: &str, secret: &str| {
+        format!(
+            "    host = \"{host}\"\n    token = \"{token}\"\n    cluster_ca_certificate = file(\"ca.pem\")\n{secret}"
+        )
+    };
+    let secret = |name: &str, key: &str| {
+        format!("    secret {{\n      namespace = \"default\"\n      name = \"{name}\"\n      key = \"{key}\"\n    }}")
+    };
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "unreachable",
+            direct(
+                &format!("https://127.0.0.1:{closed_port}"),
+                TOKEN,
+                &secret("c1-sa", "tls.crt"),
+            ),
+            vec![
+                "Kubernetes API server unreachable".into(),
+                format!("127.0.0.1:{closed_port}"),
+                format!("host = \"https://127.0.0.1:{closed_port}\""),
+            ],
+        ),
+        (
+            "wrong token",
+            direct(&server.host(), "wrong", &secret("c1-sa", "tls.crt")),
+            vec![
+                "refused the credentials".into(),
+                server.host(),
+                "token = \"wrong\"".into(),
+            ],
+        ),
+        (
+            "kubeconfig context without credentials",
+            format!(
+                "    config_path = \"{}\"\n{}",
+                kubeconfig.display(),
+                secret("c1-sa", "tls.crt")
+            ),
+            vec!["refused the credentials".into(), server.host()],
+        ),
+        (
+            "missing secret",
+            direct(&server.host(), TOKEN, &secret("c2-sa", "tls.crt")),
+            vec![
+                "Secret not found".into(),
+                "default/c2-sa".into(),
+                server.host(),
+                "name = \"c2-sa\"".into(),
+            ],
+        ),
+        (
+            "missing key",
+            direct(&server.host(), TOKEN, &secret("c1-sa", "ca.crt")),
+            vec![
+                "Secret key not found".into(),
+                "\"ca.crt\"".into(),
+                "tls.crt".into(),
+                "key = \"ca.crt\"".into(),
+            ],
+        ),
+        (
+            "no JWKS served",
+            direct(&server.host(), TOKEN, "    jwks_endpoint = true"),
+            vec![
+                "serves no JWKS".into(),
+                "404".into(),
+                "jwks_endpoint = true".into(),
+            ],
+        ),
+        (
+            "missing kubeconfig",
+            format!(
+                "    config_path = \"/nonexistent/kubeconfig\"\n{}",
+                secret("c1-sa", "tls.crt")
+            ),
+            vec![
+                "Cannot use the kubeconfig".into(),
+                "/nonexistent/kubeconfig".into(),
+                "config_path = \"/nonexistent/kubeconfig\"".into(),
+            ],
+        ),
+    ];
+    for version in TfVersion::all() {
+        let bucket = format!("jwks-err-{}", random_suffix());
+        boto(moto, &format!("s3.create_bucket(Bucket='{bucket}')"));
+        for (name, cluster, expected) in &cases {
+            let wd = workdir(
+                moto,
+                version,
+                &format!(
+                    "resource \"irsa_jwks\" \"k\" {{\n  bucket = \"{bucket}\"\n  key = \"keys.json\"\n  cluster {{\n{cluster}\n  }}\n}}\n"
+                ),
+            );
+            wd.write("ca.pem", server.ca_pem());
+            let out = wd.apply().assert_failure();
+            let text = out.combined().replace('\n', " ");
+            // Terraform wraps long lines; compare with single spaces.
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for needle in expected {
+                assert!(
+                    text.contains(needle.as_str()),
+                    "{version:?} {name}: no {needle:?} in:\n{out}"
+                );
+            }
+            assert!(
+                text.contains("Nothing was published"),
+                "{version:?} {name}: {out}"
+            );
+            assert_eq!(object(moto, &bucket, "keys.json"), None, "{name}");
+        }
+    }
+}
+
+/// Mistakes in the configuration fail at validate time, naming the
+/// attribute, without contacting AWS or a cluster.
+#[test]
+fn bad_configuration_fails_validate_naming_the_attribute() {
+    let moto = Moto::shared();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", false);
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "private key",
+            "  public_keys_pem = [file(\"sa.key\")]\n".into(),
+            &["Invalid public key", "private", "public_keys_pem"],
+        ),
+        (
+            "no source",
+            "  public_keys_pem = []\n".into(),
+            &["No keys to publish", "cluster_created"],
+        ),
+        (
+            "two cluster sources",
+            "  cluster {\n    config_path = \"k\"\n    jwks_endpoint = true\n    secret {\n      namespace = \"default\"\n      name = \"c1-sa\"\n    }\n  }\n".into(),
+            &["Two key sources", "jwks_endpoint"],
+        ),
+        (
+            "no cluster source",
+            "  cluster {\n    config_path = \"k\"\n  }\n".into(),
+            &["No key source in the cluster block", "secret"],
+        ),
+        (
+            "bad namespace",
+            "  cluster {\n    config_path = \"k\"\n    secret {\n      namespace = \"Tkg_System\"\n      name = \"c1-sa\"\n    }\n  }\n".into(),
+            &["Invalid secret reference", "Tkg_System", "namespace"],
+        ),
+        (
+            "host and kubeconfig",
+            "  cluster {\n    config_path = \"k\"\n    host = \"https://10.0.0.1:6443\"\n    jwks_endpoint = true\n  }\n".into(),
+            &["Conflicting connection settings", "host"],
+        ),
+        (
+            "leading slash",
+            "  public_keys_pem = [file(\"sa.pub\")]\n".into(),
+            &["Invalid object key", "starts with '/'"],
+        ),
+    ];
+    for version in TfVersion::all() {
+        for (name, body, expected) in &cases {
+            let key = if *name == "leading slash" {
+                "/keys.json"
+            } else {
+                "keys.json"
+            };
+            let wd = workdir(
+                moto,
+                version,
+                &format!("resource \"irsa_jwks\" \"k\" {{\n  bucket = \"some-bucket\"\n  key = \"{key}\"\n{body}}}\n"),
+            );
+            wd.write("sa.key", &pair.private_pem);
+            wd.write("sa.pub", &pair.public_pem);
+            let out = wd.validate().assert_failure();
+            let text = out
+                .combined()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            for needle in *expected {
+                assert!(
+                    text.contains(needle),
+                    "{version:?} {name}: no {needle:?} in:\n{out}"
+                );
+            }
+        }
+    }
+}
