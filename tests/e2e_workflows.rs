@@ -525,17 +525,17 @@ fn eks_anywhere_clusters_share_an_existing_bucket() {
     }
 }
 
-/// The verifier itself, on the quickstart (no `irsa_jwks`): the JWKS is
-/// written by hand from the `irsa_jwks_document` output, so each link can
-/// also be broken by hand.
+/// The verifier itself, on the quickstart: the links the workflows cannot
+/// break (an expired token, a token that is no JWS, an issuer nothing was
+/// published for, a tampered discovery document or JWKS), each broken by
+/// hand, and repaired by the next apply.
 #[test]
 fn trust_chain_check_names_the_broken_link() {
     let moto = Moto::shared();
     let rp = RelyingParty::emulator(&moto.endpoint());
-    let version = TfVersion::Current;
     let bucket = format!("irsa-verifier-{}", random_suffix());
     let key = SigningKey::generate_rsa();
-    let mut wd = Workdir::new(version, Install::DevOverrides);
+    let mut wd = Workdir::new(TfVersion::Current, Install::DevOverrides);
     wd.envs(moto.env());
     wd.write(
         "main.tf",
@@ -557,22 +557,8 @@ fn trust_chain_check_names_the_broken_link() {
         .unwrap()
         .to_owned();
     let token = key.token(&Claims::new(&issuer, SERVICE_ACCOUNT));
-
-    // Before the JWKS is published.
-    expect_refused(&rp, &token, &arn, Step::Jwks, "no JWKS yet");
-    let jwks = wd.output("jwks");
-    let put = |body: &str| {
-        boto(
-            moto,
-            &format!(
-                "s3.put_object(Bucket='{bucket}', Key='quickstart/keys.json', Body={body:?}.encode())"
-            ),
-        )
-    };
-    put(jwks.as_str().unwrap());
     prove_trust_chain(&rp, &key, &issuer, &arn);
 
-    // An expired token.
     let mut old = Claims::new(&issuer, SERVICE_ACCOUNT);
     old.issued_at -= 7200;
     old.expires_at -= 7200;
@@ -583,51 +569,51 @@ fn trust_chain_check_names_the_broken_link() {
         Step::Lifetime,
         "an expired token",
     );
-    // A token that is not a JWS.
-    expect_refused(&rp, "not.a-token", &arn, Step::Token, "garbage");
-    // An issuer with no discovery document.
+    expect_refused(&rp, "not.a-token", &arn, Step::Token, "not a JWS");
     expect_refused(
         &rp,
         &key.token(&Claims::new(
-            &issuer.replace("quickstart", "elsewhere"),
+            &issuer.replace("/quickstart", "/elsewhere"),
             SERVICE_ACCOUNT,
         )),
         &arn,
         Step::Discovery,
         "an issuer nothing was published for",
     );
-    // A discovery document whose issuer differs by a trailing slash.
-    let doc = wd.output("issuer_url");
-    let tampered = json!({
-        "issuer": format!("{}/", doc.as_str().unwrap()),
-        "jwks_uri": format!("{}/keys.json", doc.as_str().unwrap()),
+
+    // The discovery document's issuer with a trailing slash, and a JWKS
+    // without keys.
+    let put = |key: &str, body: &str| {
+        boto(
+            moto,
+            &format!("s3.put_object(Bucket='{bucket}', Key='{key}', Body={body:?}.encode())"),
+        )
+    };
+    let discovery = json!({
+        "issuer": format!("{issuer}/"),
+        "jwks_uri": format!("{issuer}/keys.json"),
         "id_token_signing_alg_values_supported": ["RS256"],
-    })
-    .to_string();
-    boto(
-        moto,
-        &format!(
-            "s3.put_object(Bucket='{bucket}', Key='quickstart/.well-known/openid-configuration', Body={tampered:?}.encode())"
-        ),
+    });
+    put(
+        "quickstart/.well-known/openid-configuration",
+        &discovery.to_string(),
     );
     expect_refused(
         &rp,
         &token,
         &arn,
         Step::IssuerMismatch,
-        "discovery issuer with a slash",
+        "a discovery document whose issuer has a trailing slash",
     );
-    // A JWKS that is not one.
-    put("{\"not\": \"a key set\"}");
-
-    // Terraform repairs the discovery document; the hand-written JWKS is
-    // not Terraform's, so it is removed by hand before destroy.
     wd.apply_ok();
+    rp.check(&token, &arn)
+        .unwrap_or_else(|e| panic!("the discovery document is repaired, still refused at {e}"));
+    put("quickstart/keys.json", r#"{"not": "a key set"}"#);
     expect_refused(&rp, &token, &arn, Step::Jwks, "a JWKS without keys");
-    boto(
-        moto,
-        &format!("s3.delete_object(Bucket='{bucket}', Key='quickstart/keys.json')"),
-    );
+    wd.apply_ok();
+    rp.check(&token, &arn)
+        .unwrap_or_else(|e| panic!("the JWKS is repaired, still refused at {e}"));
+
     wd.destroy_ok();
     assert_eq!(
         remains(moto, &bucket, &["irsa-quickstart-demo".to_owned()]),
