@@ -79,11 +79,12 @@ echo "    $(out issuer_url | json 'print(v)')"
 echo
 echo "kube-apiserver flags:"
 out apiserver_flags | json '[print("   ", f) for f in v]'
-echo "    with the keys at $(out service_account_key_file | json 'print(v)') (sa.pub)" \
-    "and $(out service_account_signing_key_file | json 'print(v)') (sa.key)"
+echo "Put sa.pub at $(out service_account_key_file | json 'print(v)')" \
+    "and sa.key at $(out service_account_signing_key_file | json 'print(v)') on every control-plane node."
 echo
 echo "kubeadm ClusterConfiguration patch (v1beta4):"
-out kubeadm_patch | json 'print(v)' | sed 's/^/    /'
+out kubeadm_patch | json 'print(v.rstrip())' | sed 's/^/    /'
+echo
 echo "Role for the service account default/demo:"
 echo "    $role_arn"
 echo "Annotation for that ServiceAccount:"

@@ -805,7 +805,8 @@ fn statement_matches(
             };
             if !holds {
                 return Err(format!(
-                    "{operator} {key} {values:?} does not hold for {actual:?}"
+                    "{operator} {key} {values:?} does not hold for {}",
+                    actual.map_or("an absent key".to_owned(), |v| format!("{v:?}"))
                 ));
             }
         }

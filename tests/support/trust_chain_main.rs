@@ -34,45 +34,57 @@ fn main() {
     let other = format!("{namespace}:someone-else");
 
     let mut ok = true;
-    println!("    token for {service_account} (kid {}):", key.kid());
+    println!("  A token for {service_account}, signed with the cluster's key:");
     match rp.check(&key.token(&Claims::new(issuer, service_account)), role_arn) {
-        Ok(v) => println!(
-            "      accepted: issuer, discovery document and IAM OIDC provider agree; kid found; \
-             signature verified; aud {} is a client ID; trust policy statement {} allows {}; \
-             STS assumed {}",
-            v.audience, v.statement, v.subject, v.assumed_role_arn
-        ),
+        Ok(v) => {
+            println!("    accepted:");
+            println!(
+                "      token iss = discovery issuer = IAM OIDC provider URL: {}",
+                v.issuer
+            );
+            println!("      kid {} found at jwks_uri, signature verified", v.kid);
+            println!(
+                "      aud {} is a client ID of {}",
+                v.audience, v.oidc_provider_arn
+            );
+            println!(
+                "      trust policy statement {} allows {}",
+                v.statement, v.subject
+            );
+            println!("      AssumeRoleWithWebIdentity: {}", v.assumed_role_arn);
+        }
         Err(e) => {
             ok = false;
-            println!("      REFUSED at {e}");
+            println!("    REFUSED at {e}");
         }
     }
     let stranger = SigningKey::generate_rsa();
     let negatives = [
         (
-            format!("token for {other}"),
+            format!("a token for {other}"),
             key.token(&Claims::new(issuer, &other)),
         ),
         (
-            "token with audience \"example.com\"".to_owned(),
+            "a token with the audience \"example.com\"".to_owned(),
             key.token(&Claims::new(issuer, service_account).with_audience("example.com")),
         ),
         (
-            "token signed by a key the cluster does not publish".to_owned(),
+            "a token signed by a key the cluster does not publish".to_owned(),
             stranger.token(&Claims::new(issuer, service_account)),
         ),
         (
-            format!("token from an apiserver with --service-account-issuer={issuer}/"),
+            "a token from an apiserver whose issuer flag has a trailing slash".to_owned(),
             key.token(&Claims::new(&format!("{issuer}/"), service_account)),
         ),
     ];
+    println!("  Tokens that must be refused:");
     for (what, token) in negatives {
         match rp.check(&token, role_arn) {
             Ok(_) => {
                 ok = false;
-                println!("    {what}: ACCEPTED, but must be refused");
+                println!("    {what}: ACCEPTED");
             }
-            Err(e) => println!("    {what}: refused at {e}"),
+            Err(e) => println!("    {what}\n      refused at {e}"),
         }
     }
     if !ok {
