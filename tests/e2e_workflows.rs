@@ -525,10 +525,10 @@ fn eks_anywhere_clusters_share_an_existing_bucket() {
     }
 }
 
-/// The verifier itself, on the quickstart: the links the workflows cannot
-/// break (an expired token, a token that is no JWS, an issuer nothing was
-/// published for, a tampered discovery document or JWKS), each broken by
-/// hand, and repaired by the next apply.
+/// The verifier itself, on the quickstart: the links the workflow tests do
+/// not break (an expired token, a token that is no JWS, an issuer nothing
+/// was published for, a tampered discovery document or JWKS, a deleted OIDC
+/// provider), each broken by hand, and repaired by the next apply.
 #[test]
 fn trust_chain_check_names_the_broken_link() {
     let moto = Moto::shared();
@@ -613,6 +613,27 @@ fn trust_chain_check_names_the_broken_link() {
     wd.apply_ok();
     rp.check(&token, &arn)
         .unwrap_or_else(|e| panic!("the JWKS is repaired, still refused at {e}"));
+
+    // The IAM OIDC provider deleted out of band.
+    let host_path = issuer.strip_prefix("https://").unwrap();
+    boto(
+        moto,
+        &format!(
+            "iam = boto3.client('iam')\n\
+             iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=\
+             'arn:aws:iam::123456789012:oidc-provider/{host_path}')"
+        ),
+    );
+    expect_refused(
+        &rp,
+        &token,
+        &arn,
+        Step::OidcProvider,
+        "no IAM OIDC provider",
+    );
+    wd.apply_ok();
+    rp.check(&token, &arn)
+        .unwrap_or_else(|e| panic!("the OIDC provider is repaired, still refused at {e}"));
 
     wd.destroy_ok();
     assert_eq!(

@@ -609,11 +609,8 @@ impl RelyingParty {
                 .await
                 .map_err(|e| format!("GetOpenIDConnectProvider {arn}: {}", sdk_error(&e)))?;
             let url = provider.url().unwrap_or_default();
-            // IAM answers without the scheme; accept it written either way,
-            // but never with any other difference.
-            if url.as_bytes() == host_path.as_bytes()
-                || url.strip_prefix("https://").map(str::as_bytes) == Some(host_path.as_bytes())
-            {
+            // IAM keeps the URL without the scheme, as moto does.
+            if url.as_bytes() == host_path.as_bytes() {
                 return Ok((arn.to_owned(), provider.client_id_list().to_vec()));
             }
             seen.push(url.to_owned());
