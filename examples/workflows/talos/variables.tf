@@ -22,7 +22,7 @@ variable "signing_algorithms" {
 }
 
 variable "previous_issuers" {
-  description = "Issuers the cluster's tokens were signed for before (Talos's default is `https://<control plane endpoint>`); still accepted, so running pods keep working. `[]` for a new cluster."
+  description = "Issuers the cluster's tokens were signed for before (the `issuer` of `kubectl get --raw /.well-known/openid-configuration`); still accepted, so running pods keep working. `[]` for a new cluster."
   type        = list(string)
   default     = []
 }
