@@ -69,6 +69,9 @@ fn render_block(out: &mut String, block: &Json, heading: &str, anchor_prefix: &s
         if a["sensitive"] == true {
             label.push_str(", Sensitive");
         }
+        if a["write_only"] == true {
+            label.push_str(", Write-only on Terraform 1.11+");
+        }
         let desc = a["description"].as_str().unwrap_or("").replace('\n', " ");
         groups
             .entry(group)

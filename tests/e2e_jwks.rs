@@ -536,6 +536,16 @@ resource "irsa_jwks" "k" {{
         assert_eq!(strings(&jwks["kids"]), [kid.as_str()], "{version:?}");
         assert_eq!(strings(&jwks["algorithms"]), ["ES256"]);
         assert_eq!(server.requests(), ["GET /openid/v1/jwks"]);
+        // The token is write-only on Terraform 1.11+: used, never stored.
+        // Terraform 1.0.3 has no write-only attributes and keeps it,
+        // marked sensitive.
+        let raw_state = wd.read("terraform.tfstate");
+        assert_eq!(
+            raw_state.contains(TOKEN),
+            version == TfVersion::V1_0_3,
+            "{version:?}: token in state"
+        );
+        assert!(jwks["cluster"]["host"].as_str().is_some());
         assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
 
         // A key set whose kid was altered is not published.

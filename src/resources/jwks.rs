@@ -81,10 +81,13 @@ pub fn schema() -> Schema {
                 s(
                     "token",
                     Mode::Optional,
-                    "Bearer token for `host`. Never logged. Terraform keeps resource arguments in its state \
-                     (marked sensitive); prefer `config_path` to keep credentials out of the state.",
+                    "Bearer token for `host`. Never logged. Write-only on Terraform 1.11 and later: it is used \
+                     when planning and applying and never kept in the plan or the state. Older Terraform \
+                     versions keep resource arguments in the state (marked sensitive); there, prefer \
+                     `config_path`, which keeps only the file's path.",
                 )
-                .sensitive(),
+                .sensitive()
+                .write_only(),
                 s(
                     "cluster_ca_certificate",
                     Mode::Optional,
@@ -453,22 +456,37 @@ fn set_document(v: &mut Value, doc: Option<&Jwks>) {
     }
 }
 
-/// Fill in the defaults: region, include_legacy_empty_kid, the secret key.
+/// The configured cluster block with the secret key's default filled in:
+/// what the keys are read with.
+fn source_cluster(config: &Value) -> Value {
+    let mut cluster = config.attr("cluster").clone();
+    if let Value::Object(_) = cluster.attr("secret") {
+        let mut secret = cluster.attr("secret").clone();
+        if secret.attr("key").is_null() {
+            secret.set_attr("key", Value::string(DEFAULT_SECRET_KEY));
+        }
+        cluster.set_attr("secret", secret);
+    }
+    cluster
+}
+
+/// The cluster block as plans and state hold it: without the token where
+/// Terraform supports write-only attributes.
+fn stored_cluster(data: &ProviderData, cluster: Value) -> Value {
+    let mut cluster = cluster;
+    if data.write_only_supported() && matches!(cluster, Value::Object(_)) {
+        cluster.set_attr("token", Value::Null);
+    }
+    cluster
+}
+
+/// Fill in the defaults: region, include_legacy_empty_kid, and the id.
 fn with_defaults(mut v: Value, config: &Value, region: &Value) -> Value {
     if config.attr("region").is_null() {
         v.set_attr("region", region.clone());
     }
     if config.attr("include_legacy_empty_kid").is_null() {
         v.set_attr("include_legacy_empty_kid", Value::Bool(false));
-    }
-    let mut cluster = v.attr("cluster").clone();
-    if let Value::Object(_) = cluster.attr("secret") {
-        let mut secret = cluster.attr("secret").clone();
-        if secret.attr("key").is_null() {
-            secret.set_attr("key", Value::string(DEFAULT_SECRET_KEY));
-            cluster.set_attr("secret", secret);
-            v.set_attr("cluster", cluster);
-        }
     }
     let id = match (v.attr("bucket").as_str(), v.attr("key").as_str()) {
         (Some(b), Some(k)) => Value::string(format!("{b}/{k}")),
@@ -590,12 +608,9 @@ impl Resource<ProviderData> for JwksObject {
                 }
             }
         }
-        let keys = wanted_keys(
-            planned.attr("public_keys_pem"),
-            planned.attr("cluster"),
-            diags,
-        )
-        .await;
+        let cluster = source_cluster(&config);
+        let keys = wanted_keys(planned.attr("public_keys_pem"), &cluster, diags).await;
+        planned.set_attr("cluster", stored_cluster(data, cluster));
         let legacy = planned
             .attr("include_legacy_empty_kid")
             .as_bool()
@@ -687,19 +702,19 @@ impl Resource<ProviderData> for JwksObject {
             "public_keys_pem",
             "include_legacy_empty_kid",
             "issuer_signing_algorithms",
-            "cluster",
         ] {
             if !state.attr(name).is_wholly_known() {
                 state.set_attr(name, config.attr(name).clone());
             }
         }
         let mut state = with_defaults(state, &config, &region);
+        let cluster = source_cluster(&config);
         if !state.attr("json").is_wholly_known() {
             let legacy = state
                 .attr("include_legacy_empty_kid")
                 .as_bool()
                 .unwrap_or(false);
-            match wanted_keys(state.attr("public_keys_pem"), state.attr("cluster"), diags).await {
+            match wanted_keys(state.attr("public_keys_pem"), &cluster, diags).await {
                 Keys::Known(keys) => {
                     set_document(&mut state, Some(&jwks::build_jwks(&keys, legacy)))
                 }
@@ -713,6 +728,7 @@ impl Resource<ProviderData> for JwksObject {
                 Keys::Failed => return prior,
             }
         }
+        state.set_attr("cluster", stored_cluster(data, cluster));
         let (Some(bucket), Some(key), Some(json)) = (
             state.attr("bucket").as_str().map(str::to_owned),
             state.attr("key").as_str().map(str::to_owned),
@@ -825,5 +841,208 @@ impl Resource<ProviderData> for JwksObject {
         let mut state = with_object(state, object);
         state.set_attr("public_keys_pem", pems);
         Some(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::keys::parse_public_keys_pem;
+
+    const RSA: &str = include_str!("../domain/testdata/rsa2048.pub.pem");
+    const EC: &str = include_str!("../domain/testdata/ec_p256.pub.pem");
+
+    fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut all = vec![
+            ("bucket", Value::string("issuer-bucket")),
+            ("key", Value::string("c/keys.json")),
+        ];
+        all.extend_from_slice(pairs);
+        object(&all).conform(&schema().value_type())
+    }
+
+    fn data(version: &str) -> ProviderData {
+        let settings = crate::aws::Settings {
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        ProviderData {
+            aws: rt.block_on(crate::aws::connect(&settings)),
+            terraform_version: version.into(),
+        }
+    }
+
+    fn paths(diags: &Diagnostics) -> Vec<String> {
+        diags.0.iter().map(|d| format!("{:?}", d.path)).collect()
+    }
+
+    fn errors(c: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        validate_config(c, &mut diags);
+        diags
+    }
+
+    #[test]
+    fn validation_names_the_attribute() {
+        let with_cluster = |cluster: Value| config(&[("cluster", cluster)]);
+        let d = errors(&config(&[("public_keys_pem", Value::strings(["not pem"]))]));
+        assert!(
+            format!("{:?}", d.0[0].path).contains("public_keys_pem"),
+            "{:?}",
+            d.0
+        );
+
+        let d = errors(&config(&[]));
+        assert_eq!(d.0[0].summary, "No keys to publish");
+
+        let d = errors(&with_cluster(object(&[
+            ("config_path", Value::string("k")),
+            ("token", Value::string("t")),
+            ("jwks_endpoint", Value::Bool(true)),
+        ])));
+        assert_eq!(d.0.len(), 1, "{:?}", d.0);
+        assert!(paths(&d)[0].contains("token"));
+
+        let d = errors(&with_cluster(object(&[
+            ("host", Value::string("10.0.0.1:6443")),
+            (
+                "secret",
+                object(&[
+                    ("namespace", Value::string("default")),
+                    ("name", Value::string("Bad_Name")),
+                ]),
+            ),
+        ])));
+        let summaries: Vec<&str> = d.0.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["Invalid API server URL", "Invalid secret reference"]
+        );
+        assert!(paths(&d)[1].contains("secret") && paths(&d)[1].contains("name"));
+
+        // Unknown values are not judged.
+        let d = errors(&with_cluster(object(&[
+            ("host", Value::Unknown),
+            ("jwks_endpoint", Value::Unknown),
+        ])));
+        assert!(d.is_empty(), "{:?}", d.0);
+    }
+
+    fn plan_with(data: &ProviderData, prior: &Value, c: &Value) -> (Planned, Diagnostics) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut diags = Diagnostics::new();
+        let req = PlanRequest {
+            prior: prior.clone(),
+            proposed: c.clone(),
+            config: c.clone(),
+        };
+        let planned = rt.block_on(JwksObject.plan(data, req, &mut diags));
+        (planned, diags)
+    }
+
+    #[test]
+    fn unknown_cluster_settings_plan_the_document_as_unknown() {
+        let data = data("1.11.4");
+        let c = config(&[
+            (
+                "issuer_signing_algorithms",
+                Value::Set(vec![Value::string("RS256")]),
+            ),
+            (
+                "cluster",
+                object(&[
+                    ("host", Value::Unknown),
+                    ("token", Value::string("t")),
+                    ("jwks_endpoint", Value::Bool(true)),
+                ]),
+            ),
+        ]);
+        let (planned, diags) = plan_with(&data, &Value::Null, &c);
+        assert!(diags.is_empty(), "{:?}", diags.0);
+        for name in ["json", "kids", "algorithms", "etag"] {
+            assert!(planned.state.attr(name).is_unknown(), "{name}");
+        }
+        assert_eq!(planned.state.attr("region"), &Value::string("eu-west-1"));
+        assert_eq!(
+            planned.state.attr("id"),
+            &Value::string("issuer-bucket/c/keys.json")
+        );
+        // Write-only on 1.11+: the token is not planned.
+        assert!(planned.state.attr("cluster").attr("token").is_null());
+        let (planned, _) = plan_with(&self::data("1.0.3"), &Value::Null, &c);
+        assert_eq!(
+            planned.state.attr("cluster").attr("token"),
+            &Value::string("t")
+        );
+    }
+
+    #[test]
+    fn known_keys_plan_the_document_and_keep_the_etag_when_unchanged() {
+        let data = data("1.11.4");
+        let c = config(&[
+            ("public_keys_pem", Value::strings([RSA, EC])),
+            (
+                "issuer_signing_algorithms",
+                Value::Set(vec![Value::string("RS256"), Value::string("ES256")]),
+            ),
+        ]);
+        let (planned, diags) = plan_with(&data, &Value::Null, &c);
+        assert!(diags.is_empty(), "{:?}", diags.0);
+        let mut keys = parse_public_keys_pem(RSA).unwrap();
+        keys.extend(parse_public_keys_pem(EC).unwrap());
+        let expected = jwks::build_jwks(&keys, false);
+        assert_eq!(
+            planned.state.attr("json"),
+            &Value::string(expected.to_json())
+        );
+        assert_eq!(planned.state.attr("kids"), &Value::strings(expected.kids()));
+        assert!(planned.state.attr("etag").is_unknown());
+
+        let mut prior = planned.state.clone();
+        prior.set_attr("etag", Value::string("abc"));
+        let (again, _) = plan_with(&data, &prior, &c);
+        assert_eq!(again.state.attr("etag"), &Value::string("abc"));
+        assert!(again.requires_replace.is_empty());
+
+        let moved = config(&[
+            ("key", Value::string("other/keys.json")),
+            ("public_keys_pem", Value::strings([RSA, EC])),
+        ]);
+        let (moved, _) = plan_with(&data, &prior, &moved);
+        assert_eq!(moved.requires_replace.len(), 1);
+        assert!(moved.state.attr("etag").is_unknown());
+    }
+
+    #[test]
+    fn unadvertised_algorithms_warn_naming_the_attribute() {
+        let data = data("1.11.4");
+        let c = config(&[
+            ("public_keys_pem", Value::strings([EC])),
+            (
+                "issuer_signing_algorithms",
+                Value::Set(vec![Value::string("RS256")]),
+            ),
+        ]);
+        let (_, diags) = plan_with(&data, &Value::Null, &c);
+        assert_eq!(diags.0.len(), 1, "{:?}", diags.0);
+        assert_eq!(diags.0[0].severity, crate::tfplugin::Severity::Warning);
+        assert!(diags.0[0].detail.contains("ES256"));
+        assert!(paths(&diags)[0].contains("issuer_signing_algorithms"));
     }
 }

@@ -50,6 +50,10 @@ pub struct Attribute {
     pub description: String,
     pub mode: Mode,
     pub sensitive: bool,
+    /// Write-only (Terraform 1.11+): the value reaches the provider from the
+    /// configuration but is never kept in plans or state. Older Terraform
+    /// versions ignore the flag and treat the attribute as a plain one.
+    pub write_only: bool,
 }
 
 /// Nested attributes (protocol 6): an attribute whose value is an object, or
@@ -92,6 +96,7 @@ impl Attribute {
             description: description.to_owned(),
             mode,
             sensitive: false,
+            write_only: false,
         }
     }
 
@@ -102,11 +107,17 @@ impl Attribute {
             description: description.to_owned(),
             mode,
             sensitive: false,
+            write_only: false,
         }
     }
 
     pub fn sensitive(mut self) -> Attribute {
         self.sensitive = true;
+        self
+    }
+
+    pub fn write_only(mut self) -> Attribute {
+        self.write_only = true;
         self
     }
 
@@ -238,7 +249,7 @@ fn attribute_to_proto(a: &Attribute) -> proto::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: proto::StringKind::Markdown as i32,
         deprecated: false,
-        write_only: false,
+        write_only: a.write_only,
     }
 }
 
