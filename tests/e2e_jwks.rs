@@ -89,6 +89,12 @@ fn kid_of(moto: &Moto, public_pem: &str) -> String {
         k = serialization.load_pem_public_key(sys.stdin.read().encode())\n\
         der = k.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)\n\
         print(base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b'=').decode())\n";
+    python_with_stdin(moto, program, public_pem)
+}
+
+/// Run a Python program with `input` on stdin; returns its trimmed stdout.
+fn python_with_stdin(moto: &Moto, program: &str, input: &str) -> String {
+    use std::io::Write;
     let mut child = moto
         .python()
         .arg("-c")
@@ -97,15 +103,14 @@ fn kid_of(moto: &Moto, public_pem: &str) -> String {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write;
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(public_pem.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "python failed: {program}");
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -573,23 +578,7 @@ fn ec_coordinate(moto: &Moto, public_pem: &str, which: &str) -> String {
          v = n.{which}.to_bytes(32, 'big')\n\
          print(base64.urlsafe_b64encode(v).rstrip(b'=').decode())\n"
     );
-    let mut child = moto
-        .python()
-        .arg("-c")
-        .arg(program)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(public_pem.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    python_with_stdin(moto, &program, public_pem)
 }
 
 /// Each cluster problem stops the plan with a diagnostic that names the
