@@ -22,11 +22,12 @@ def handshake_times(binary, cert, runs):
 
     The environment is what Terraform 1.x sets: the magic cookie, protocol
     versions 5 and 6, and the client certificate for AutoMTLS. Each line must
-    be a go-plugin handshake (`1|5|...|grpc` or `1|6|...|grpc`).
+    be a go-plugin handshake (`1|5|...|grpc` or `1|6|...|grpc`). Returns the
+    times and whether every line carried a server certificate (AutoMTLS).
     """
     env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6",
                PLUGIN_CLIENT_CERT=cert)
-    times = []
+    times, certified = [], set()
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen([str(binary)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -38,4 +39,5 @@ def handshake_times(binary, cert, runs):
         if len(fields) < 5 or fields[0] != "1" or fields[1] not in ("5", "6") or fields[4] != "grpc":
             raise SystemExit(f"bench: unexpected handshake line from {binary}: {line!r}")
         times.append(elapsed * 1000)
-    return times
+        certified.add(len(fields) > 5 and fields[5] != "")
+    return times, certified == {True}
