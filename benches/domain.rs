@@ -38,7 +38,9 @@ fn pem_parsing(c: &mut Criterion) {
 fn kid_computation(c: &mut Criterion) {
     let mut group = c.benchmark_group("kid");
     for (name, pem) in [("rsa2048", RSA2048), ("ec_p256", EC_P256)] {
-        let key = parse_public_keys_pem(pem).expect("fixture parses").remove(0);
+        let key = parse_public_keys_pem(pem)
+            .expect("fixture parses")
+            .remove(0);
         group.bench_function(name, |b| b.iter(|| black_box(&key).kid()));
     }
     group.finish();
@@ -61,9 +63,14 @@ fn jwks_rendering(c: &mut Criterion) {
 }
 
 fn trust_policy_rendering(c: &mut Criterion) {
-    let primary = "arn:aws:iam::123456789012:oidc-provider/irsa-example.s3.eu-west-1.amazonaws.com/cluster-a";
+    let primary =
+        "arn:aws:iam::123456789012:oidc-provider/irsa-example.s3.eu-west-1.amazonaws.com/cluster-a";
     let additional = "arn:aws:iam::123456789012:oidc-provider/oidc.cluster-b.example.com";
-    let accounts = ["kube-system:external-dns", "billing:report-writer", "team-*:report-reader"];
+    let accounts = [
+        "kube-system:external-dns",
+        "billing:report-writer",
+        "team-*:report-reader",
+    ];
     let build = || {
         TrustPolicy::new(
             OidcProviderArn::parse(primary).expect("valid ARN"),
