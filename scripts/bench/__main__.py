@@ -32,7 +32,7 @@ import memory
 import scale
 import startup
 from common import ROOT, percentile, spread, terraform_binary
-from moto import Moto
+from emulator import Moto
 
 SECTIONS = ("startup", "memory", "calls", "scale", "domain")
 

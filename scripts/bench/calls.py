@@ -6,7 +6,7 @@ import json
 import sys
 
 from common import IRSA_SOURCE, TerraformDir, TerraformError, public_key_pem
-from moto import summarize
+from emulator import summarize
 
 OIDC_URL = "https://irsa-bench-calls.s3.us-east-1.amazonaws.com/cluster"
 JWKS_BUCKET = "irsa-bench-calls-jwks"

@@ -48,7 +48,7 @@ class TerraformDir:
 
     `overrides` maps a provider source address to the directory that holds
     its `terraform-provider-NAME` executable. AWS settings come from `aws_env`
-    (see moto.Moto.env); the developer's own AWS and Terraform settings are
+    (see emulator.Moto.env); the developer's own AWS and Terraform settings are
     never read.
     """
 
