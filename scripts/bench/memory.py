@@ -69,14 +69,21 @@ def irsa_plan_rss(binary, workdir, moto):
 
 def known_vars(path, moto):
     """`-var` flags for the variables of the examples that this bench can
-    fill: the service-account key and the emulator's endpoint."""
+    fill: names, the service-account key and the emulator's endpoint."""
     declared = set()
     for tf in pathlib.Path(path).glob("*.tf"):
         declared |= set(re.findall(r'variable\s+"([^"]+)"', tf.read_text()))
+    endpoint = moto.endpoint
     values = {
+        # examples/quickstart
         "public_key_pem": (pathlib.Path(path) / "sa.pub").read_text(),
-        "aws_endpoint": moto.endpoint,
-        "public_key_file": str(pathlib.Path(path) / "sa.pub"),
+        "aws_endpoint": endpoint,
+        # examples/workflows/kubeadm
+        "cluster_name": "bench",
+        "bucket": "irsa-bench-kubeadm",
+        "sa_public_key_file": str(pathlib.Path(path) / "sa.pub"),
+        "aws_endpoints": f'{{s3="{endpoint}",iam="{endpoint}",sts="{endpoint}"}}',
+        "s3_use_path_style": "true",
     }
     flags = []
     for name, value in values.items():
