@@ -7,4 +7,4 @@ start="$(date +%s)"
 bash "$root/scripts/install-tools.sh" --bench
 (cd "$root" && cargo build --release --locked)
 (cd "$root" && cargo bench --locked --bench domain --no-run)
-"$root/.venv/bin/python" "$root/scripts/bench" --setup-seconds "$(($(date +%s) - start))" "$@"
+"$root/.venv/bin/python" -B "$root/scripts/bench" --setup-seconds "$(($(date +%s) - start))" "$@"
