@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# make bench: release build, then scripts/bench.py writes bench/results.md.
+# make bench: release build and the Criterion bench build, then scripts/bench/
+# measures and writes bench/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/install-tools.sh"
+start="$(date +%s)"
+bash "$root/scripts/install-tools.sh" --bench
 (cd "$root" && cargo build --release --locked)
-"$root/.venv/bin/python" "$root/scripts/bench.py" "$@"
+(cd "$root" && cargo bench --locked --bench domain --no-run)
+"$root/.venv/bin/python" -B "$root/scripts/bench" --setup-seconds "$(($(date +%s) - start))" "$@"

