@@ -6,7 +6,7 @@ import subprocess
 
 from common import ROOT
 
-COMMAND = ["cargo", "bench", "--locked", "--bench", "domain"]
+COMMAND = ["cargo", "bench", "--locked", "--profile", "bench-domain", "--bench", "domain"]
 
 
 def run_criterion():
