@@ -133,7 +133,7 @@ def main():
                     f"dev_overrides; {wrapper} (`scripts/bench/memory.py`) |",
                     f"| Stripped binary size | {size / 1e6:.1f} MB ({size} bytes) | {base_size / 1e6:.1f} MB | "
                     f"{base_size / size:.2f}× | ≤ 20 MB with the AWS SDK and kube inside: {met(size <= 20e6)} | "
-                    f"`stat` of `{rel(binary)}` (release profile: `opt-level = "s"`, LTO, `strip = true`) |",
+                    f"`stat` of `{rel(binary)}` (release profile: `opt-level = 's'`, LTO, `strip = true`) |",
                     "",
                 ]
                 if note:
