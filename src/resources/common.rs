@@ -5,6 +5,11 @@ use crate::domain::keys::{self, PublicKey};
 use crate::errors::ToDiagnostic;
 use crate::tfplugin::{AttrPath, Attribute, Diagnostic, Diagnostics, Mode, Type, Value};
 
+/// A string attribute of an object value, owned; `None` when null or unknown.
+pub fn text(v: &Value, name: &str) -> Option<String> {
+    v.attr(name).as_str().map(str::to_owned)
+}
+
 /// `public_keys_pem`: the cluster's service-account public keys.
 pub fn public_keys_pem_attribute(mode: Mode) -> Attribute {
     Attribute::new(

@@ -22,6 +22,7 @@ use crate::domain::oidc_provider::{self as provider_rules, same_thumbprints};
 use crate::domain::s3_issuer::{self, S3Issuer, UrlStyle};
 use crate::errors::ToDiagnostic;
 use crate::provider::ProviderData;
+use crate::resources::common::text;
 use crate::tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, CancellationToken, Diagnostic, Diagnostics, Mode,
     PlanRequest, Planned, Resource, Schema, Type, Value,
@@ -191,10 +192,6 @@ pub fn schema() -> Schema {
 }
 
 // ------------------------------------------------------------------ model
-
-fn text(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_owned)
-}
 
 fn tags_of(v: &Value) -> BTreeMap<String, String> {
     v.attr("tags")

@@ -19,7 +19,7 @@ use crate::domain::s3_issuer;
 use crate::errors::ToDiagnostic;
 use crate::kube::{Cluster, Connection, KubeError};
 use crate::provider::ProviderData;
-use crate::resources::common;
+use crate::resources::common::{self, text};
 use crate::tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Mode,
     NestedBlock, PlanRequest, Planned, Resource, Schema, Type, Value,
@@ -368,10 +368,6 @@ fn kube_diagnostic(e: &KubeError, cluster: &Value) -> Diagnostic {
         _ => connection,
     };
     e.to_diagnostic().at(path)
-}
-
-fn text(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_owned)
 }
 
 /// Read the keys from the cluster (one or two API requests).
@@ -730,9 +726,9 @@ impl Resource<ProviderData> for JwksObject {
         }
         state.set_attr("cluster", stored_cluster(data, cluster));
         let (Some(bucket), Some(key), Some(json)) = (
-            state.attr("bucket").as_str().map(str::to_owned),
-            state.attr("key").as_str().map(str::to_owned),
-            state.attr("json").as_str().map(str::to_owned),
+            text(&state, "bucket"),
+            text(&state, "key"),
+            text(&state, "json"),
         ) else {
             diags.push(Diagnostic::error(
                 "Incomplete plan",
