@@ -477,9 +477,14 @@ fn stored_cluster(data: &ProviderData, cluster: Value) -> Value {
 }
 
 /// Fill in the defaults: region, include_legacy_empty_kid, and the id.
-fn with_defaults(mut v: Value, config: &Value, region: &Value) -> Value {
+fn with_defaults(
+    mut v: Value,
+    config: &Value,
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+) -> Value {
     if config.attr("region").is_null() {
-        v.set_attr("region", region.clone());
+        v.set_attr("region", provider_region(data, diags));
     }
     if config.attr("include_legacy_empty_kid").is_null() {
         v.set_attr("include_legacy_empty_kid", Value::Bool(false));
@@ -492,11 +497,13 @@ fn with_defaults(mut v: Value, config: &Value, region: &Value) -> Value {
     v
 }
 
+/// The provider's region, the default of `region`; asked for only when
+/// `region` is not set.
 fn provider_region(data: &ProviderData, diags: &mut Diagnostics) -> Value {
     match data.region() {
         Ok(r) => Value::string(r),
         Err(d) => {
-            diags.push(d);
+            diags.push(d.at(attr("region")));
             Value::Null
         }
     }
@@ -594,8 +601,7 @@ impl Resource<ProviderData> for JwksObject {
                 requires_replace: vec![],
             };
         }
-        let region = provider_region(data, diags);
-        let mut planned = with_defaults(proposed, &config, &region);
+        let mut planned = with_defaults(proposed, &config, data, diags);
         let mut requires_replace = Vec::new();
         if !prior.is_null() {
             for name in ["bucket", "key"] {
@@ -689,7 +695,6 @@ impl Resource<ProviderData> for JwksObject {
         }
         // Values that were unknown at plan are known now: take them from
         // the configuration.
-        let region = provider_region(data, diags);
         let mut state = planned;
         for name in [
             "bucket",
@@ -703,7 +708,7 @@ impl Resource<ProviderData> for JwksObject {
                 state.set_attr(name, config.attr(name).clone());
             }
         }
-        let mut state = with_defaults(state, &config, &region);
+        let mut state = with_defaults(state, &config, data, diags);
         let cluster = source_cluster(&config);
         if !state.attr("json").is_wholly_known() {
             let legacy = state
@@ -867,8 +872,12 @@ mod tests {
     }
 
     fn data(version: &str) -> ProviderData {
+        data_in(version, Some("eu-west-1"))
+    }
+
+    fn data_in(version: &str, region: Option<&str>) -> ProviderData {
         let settings = crate::aws::Settings {
-            region: Some("eu-west-1".into()),
+            region: region.map(str::to_owned),
             ..Default::default()
         };
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -1040,5 +1049,29 @@ mod tests {
         assert_eq!(diags.0[0].severity, crate::tfplugin::Severity::Warning);
         assert!(diags.0[0].detail.contains("ES256"));
         assert!(paths(&diags)[0].contains("issuer_signing_algorithms"));
+    }
+
+    #[test]
+    fn the_provider_region_is_needed_only_when_region_is_not_set() {
+        let no_region = data_in("1.11.4", None);
+        // With the advertised algorithms given, plan reads nothing from S3.
+        let algs = (
+            "issuer_signing_algorithms",
+            Value::Set(vec![Value::string("RS256")]),
+        );
+        let pem = ("public_keys_pem", Value::strings([RSA]));
+        let set = config(&[
+            pem.clone(),
+            algs.clone(),
+            ("region", Value::string("eu-central-1")),
+        ]);
+        let (planned, diags) = plan_with(&no_region, &Value::Null, &set);
+        assert!(diags.is_empty(), "{:?}", diags.0);
+        assert_eq!(planned.state.attr("region"), &Value::string("eu-central-1"));
+
+        let (_, diags) = plan_with(&no_region, &Value::Null, &config(&[pem, algs]));
+        assert_eq!(diags.0.len(), 1, "{:?}", diags.0);
+        assert_eq!(diags.0[0].summary, "No AWS region");
+        assert!(paths(&diags)[0].contains("region"));
     }
 }
