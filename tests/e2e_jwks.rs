@@ -21,7 +21,7 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 use support::kube_apiserver::KubeApiServer;
-use support::{random_suffix, Install, Moto, TfVersion, Workdir};
+use support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
 
 const TOKEN: &str = "stand-in-token-b7c1";
 
@@ -149,13 +149,6 @@ fn put_object(moto: &Moto, bucket: &str, key: &str, body: &str) {
     );
 }
 
-fn resource<'a>(state: &'a Json, address: &str) -> &'a Json {
-    state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
-}
-
 /// The planned change of `address` from `terraform show -json <planfile>`.
 fn planned_change(wd: &Workdir, address: &str) -> Json {
     wd.run(&["plan", "-input=false", "-no-color", "-out=tf.plan"])
@@ -229,7 +222,7 @@ output "kids" {{ value = irsa_jwks.k.kids }}
         wd.apply_ok();
 
         let state = wd.show_json();
-        let jwks = &resource(&state, "irsa_jwks.k")["values"];
+        let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
         assert_eq!(strings(&jwks["kids"]), [old_kid.as_str()], "{version:?}");
         assert_eq!(strings(&jwks["algorithms"]), ["RS256"]);
         assert_eq!(jwks["id"], format!("{bucket}/keys.json"));
@@ -291,10 +284,10 @@ output "kids" {{ value = irsa_jwks.k.kids }}
         assert_eq!(wd.plan_exit_code(), 0);
 
         // Import into a fresh state: plans clean and matches.
-        let before = resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+        let before = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
         wd.run(&["state", "rm", "irsa_jwks.k"]).assert_success();
         wd.import_ok("irsa_jwks.k", &format!("{bucket}/keys.json"));
-        let after = resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+        let after = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
         for name in [
             "id",
             "bucket",
@@ -433,7 +426,7 @@ fn two_phase_flow_reads_the_cluster_api_secret() {
         wd.env("TF_VAR_cluster_created", "true");
         wd.apply_ok();
         let state = wd.show_json();
-        let jwks = &resource(&state, "irsa_jwks.k[0]")["values"];
+        let jwks = &state_resource(&state, "irsa_jwks.k[0]")["values"];
         let first_kid = kid_of(moto, &first.public_pem);
         assert_eq!(strings(&jwks["kids"]), [first_kid.as_str()], "{version:?}");
         assert_eq!(jwks["cluster"]["secret"]["key"], "tls.crt");
@@ -537,7 +530,7 @@ resource "irsa_jwks" "k" {{
         );
         wd.apply_ok();
         let state = wd.show_json();
-        let jwks = &resource(&state, "irsa_jwks.k")["values"];
+        let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
         assert_eq!(strings(&jwks["kids"]), [kid.as_str()], "{version:?}");
         assert_eq!(strings(&jwks["algorithms"]), ["ES256"]);
         assert_eq!(server.requests(), ["GET /openid/v1/jwks"]);

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::process::Stdio;
 
 use serde_json::{json, Value as Json};
-use support::{random_suffix, Install, Moto, TfVersion, Workdir};
+use support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -104,14 +104,6 @@ fn trust_policies(moto: &Moto, names: &[&str]) -> BTreeMap<String, Json> {
         ),
     );
     serde_json::from_value(out).unwrap()
-}
-
-/// The resource values of `address` in `terraform show -json`.
-fn resource<'a>(state: &'a Json, address: &str) -> &'a Json {
-    state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
 }
 
 fn subjects(list: &[&str]) -> Json {
@@ -234,7 +226,7 @@ fn exact_wildcard_and_mixed_trust_policies_import_rename_and_destroy() {
 
         // The state holds the document IAM has, and the annotations.
         let state = wd.show_json();
-        let mixed_state = &resource(&state, "irsa_role.mixed")["values"];
+        let mixed_state = &state_resource(&state, "irsa_role.mixed")["values"];
         let state_doc: Json =
             serde_json::from_str(mixed_state["trust_policy"].as_str().unwrap()).unwrap();
         assert_eq!(state_doc, docs[&mixed_name]);
@@ -266,8 +258,8 @@ fn exact_wildcard_and_mixed_trust_policies_import_rename_and_destroy() {
         let fresh_state = fresh.show_json();
         for address in ["irsa_role.exact", "irsa_role.wildcard", "irsa_role.mixed"] {
             assert_eq!(
-                resource(&fresh_state, address)["values"],
-                resource(&state, address)["values"],
+                state_resource(&fresh_state, address)["values"],
+                state_resource(&state, address)["values"],
                 "{version}: {address} imported as created"
             );
         }
@@ -612,7 +604,7 @@ resource "irsa_role" "this" {{
         );
         // The role and the attachment that worked are in the state.
         let state = wd.show_json();
-        let role = resource(&state, "irsa_role.this");
+        let role = state_resource(&state, "irsa_role.this");
         assert_eq!(role["values"]["policy_arns"], json!([p1]), "{version}");
         assert!(role["values"]["arn"].is_string());
         let attached = boto(

@@ -895,6 +895,15 @@ impl AwsCall {
     }
 }
 
+/// The resource `address` in `terraform show -json` output; panics with the
+/// state when it is not there.
+pub fn state_resource<'a>(state: &'a serde_json::Value, address: &str) -> &'a serde_json::Value {
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
+}
+
 /// A short random lowercase alphanumeric string for naming test objects
 /// (unique within the process, and very likely across processes).
 pub fn random_suffix() -> String {
