@@ -177,6 +177,17 @@ print(json.dumps({{'objects': objects, 'providers': providers, 'roles': existing
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Destroy, then check through the API that the bucket, the OIDC provider
+/// and `roles` are gone.
+fn destroy_and_confirm_gone(moto: &Moto, wd: &Workdir, bucket: &str, roles: &[String], ctx: &str) {
+    wd.destroy_ok();
+    assert_eq!(
+        remains(moto, bucket, roles),
+        json!({"objects": null, "providers": [], "roles": []}),
+        "{ctx}"
+    );
+}
+
 /// Run boto3 code against the emulator (`s3` is a path-style S3 client).
 fn boto(moto: &Moto, code: &str) {
     let script = format!(
@@ -262,12 +273,7 @@ fn kubeadm_operator_generated_key() {
 
         prove_trust_chain(&rp, &key, &issuer, &arn);
         assert_plan_clean(&wd, &ctx);
-        wd.destroy_ok();
-        assert_eq!(
-            remains(moto, &bucket, &[format!("{cluster}-demo")]),
-            json!({"objects": null, "providers": [], "roles": []}),
-            "{ctx}"
-        );
+        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
         log_time("kubeadm", version, started);
     }
 }
@@ -348,12 +354,7 @@ fn tkgm_two_phase_key_from_the_management_cluster() {
         prove_trust_chain(&rp, &key, &issuer, &arn);
         assert_plan_clean(&wd, &format!("{ctx}, phase 2"));
 
-        wd.destroy_ok();
-        assert_eq!(
-            remains(moto, &bucket, &[format!("{cluster}-demo")]),
-            json!({"objects": null, "providers": [], "roles": []}),
-            "{ctx}"
-        );
+        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
         log_time("tkgm-two-phase", version, started);
     }
 }
@@ -397,12 +398,7 @@ fn talos_jwks_from_the_apiserver() {
         prove_trust_chain(&rp, &key, &issuer, &role_arn(&wd, "demo"));
         assert_plan_clean(&wd, &ctx);
 
-        wd.destroy_ok();
-        assert_eq!(
-            remains(moto, &bucket, &[format!("{cluster}-demo")]),
-            json!({"objects": null, "providers": [], "roles": []}),
-            "{ctx}"
-        );
+        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
         log_time("talos", version, started);
     }
 }
@@ -635,10 +631,12 @@ fn trust_chain_check_names_the_broken_link() {
     rp.check(&token, &arn)
         .unwrap_or_else(|e| panic!("the OIDC provider is repaired, still refused at {e}"));
 
-    wd.destroy_ok();
-    assert_eq!(
-        remains(moto, &bucket, &["irsa-quickstart-demo".to_owned()]),
-        json!({"objects": null, "providers": [], "roles": []})
+    destroy_and_confirm_gone(
+        moto,
+        &wd,
+        &bucket,
+        &["irsa-quickstart-demo".to_owned()],
+        "quickstart",
     );
 }
 
