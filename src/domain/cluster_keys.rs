@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::domain::jwks::{self, JwksError};
 use crate::domain::keys::{self, KeyError, PublicKey};
+use crate::domain::service_account::check_rfc1123;
 
 /// The key of the Cluster API secret that holds the public key.
 pub const DEFAULT_SECRET_KEY: &str = "tls.crt";
@@ -22,10 +23,12 @@ pub const DEFAULT_SECRET_KEY: &str = "tls.crt";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretRefError {
     /// The namespace is not an RFC 1123 label.
-    #[error("namespace {value:?} {reason}; namespaces are DNS labels (a-z, 0-9, '-', at most 63 characters)")]
+    #[error("namespace {value:?} {reason}; namespaces are DNS labels (at most 63 characters)")]
     Namespace { value: String, reason: String },
     /// The name is not an RFC 1123 subdomain.
-    #[error("secret name {value:?} {reason}; secret names are DNS subdomains (a-z, 0-9, '-', '.', at most 253 characters)")]
+    #[error(
+        "secret name {value:?} {reason}; secret names are DNS subdomains (at most 253 characters)"
+    )]
     Name { value: String, reason: String },
     /// The key is not a valid data key of a secret.
     #[error("secret key {value:?} {reason}; keys of a secret's data use a-z, A-Z, 0-9, '-', '_' and '.'")]
@@ -34,7 +37,7 @@ pub enum SecretRefError {
 
 /// Checks a namespace.
 pub fn validate_namespace(value: &str) -> Result<(), SecretRefError> {
-    dns_name(value, 63, false).map_err(|reason| SecretRefError::Namespace {
+    check_rfc1123(value, 63, false, false).map_err(|reason| SecretRefError::Namespace {
         value: value.to_owned(),
         reason,
     })
@@ -42,7 +45,7 @@ pub fn validate_namespace(value: &str) -> Result<(), SecretRefError> {
 
 /// Checks a secret name.
 pub fn validate_secret_name(value: &str) -> Result<(), SecretRefError> {
-    dns_name(value, 253, true).map_err(|reason| SecretRefError::Name {
+    check_rfc1123(value, 253, true, false).map_err(|reason| SecretRefError::Name {
         value: value.to_owned(),
         reason,
     })
@@ -68,33 +71,6 @@ pub fn validate_secret_key(value: &str) -> Result<(), SecretRefError> {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
         return Err(err("contains a character that is not allowed"));
-    }
-    Ok(())
-}
-
-fn dns_name(value: &str, max: usize, dots: bool) -> Result<(), String> {
-    if value.is_empty() {
-        return Err("is empty".into());
-    }
-    if value.len() > max {
-        return Err(format!("is longer than {max} characters"));
-    }
-    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let labels: Vec<&str> = if dots {
-        value.split('.').collect()
-    } else {
-        vec![value]
-    };
-    for label in labels {
-        if label.is_empty() {
-            return Err("has an empty label".into());
-        }
-        if let Some(c) = label.chars().find(|&c| !alnum(c) && c != '-') {
-            return Err(format!("contains {c:?}"));
-        }
-        if !label.starts_with(alnum) || !label.ends_with(alnum) {
-            return Err("must start and end with a letter or digit".into());
-        }
     }
     Ok(())
 }
@@ -216,6 +192,9 @@ mod tests {
         assert!(validate_namespace("tkg-system").is_ok());
         assert!(validate_namespace("Default").is_err());
         assert!(validate_namespace("a.b").is_err());
+        // IAM's wildcards belong to trust policies, not to object names.
+        assert!(validate_namespace("tkg-*").is_err());
+        assert!(validate_secret_name("?-sa").is_err());
         assert!(validate_namespace(&"a".repeat(64)).is_err());
         assert!(validate_secret_name("workload-1-sa").is_ok());
         assert!(validate_secret_name("a.b-c").is_ok());

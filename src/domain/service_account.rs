@@ -155,6 +155,15 @@ fn is_literal_alnum(c: char) -> bool {
 /// characters, length, and literal first and last characters of each
 /// dot-separated label being alphanumeric.
 fn check_part(part: &str, max: usize, dots: bool) -> Result<(), String> {
+    check_rfc1123(part, max, dots, true)
+}
+
+/// Check a Kubernetes object name against RFC 1123: a DNS label (`dots`
+/// false, e.g. a namespace) or a DNS subdomain (`dots` true, e.g. a secret
+/// name), at most `max` characters. With `wildcards`, IAM's `*` and `?` may
+/// stand anywhere, also as first or last character of a label. The error
+/// says what is wrong, to follow the quoted value.
+pub fn check_rfc1123(part: &str, max: usize, dots: bool, wildcards: bool) -> Result<(), String> {
     if part.is_empty() {
         return Err("is empty".into());
     }
@@ -164,23 +173,26 @@ fn check_part(part: &str, max: usize, dots: bool) -> Result<(), String> {
     if part.chars().any(|c| c.is_ascii_uppercase()) {
         return Err("must be lowercase, as Kubernetes names are".into());
     }
-    let allowed = |c: char| is_literal_alnum(c) || matches!(c, '-' | '*' | '?') || dots && c == '.';
+    let wildcard = |c: char| wildcards && matches!(c, '*' | '?');
+    let allowed = |c: char| is_literal_alnum(c) || c == '-' || wildcard(c) || dots && c == '.';
     if let Some(c) = part.chars().find(|&c| !allowed(c)) {
         let set = if dots {
             "a-z, 0-9, '-', '.'"
         } else {
             "a-z, 0-9, '-'"
         };
-        return Err(format!(
-            "contains {c:?}; allowed are {set} and the wildcards '*' and '?'"
-        ));
+        let and_wildcards = if wildcards {
+            " and the wildcards '*' and '?'"
+        } else {
+            ""
+        };
+        return Err(format!("contains {c:?}; allowed are {set}{and_wildcards}"));
     }
     for label in part.split('.') {
         if label.is_empty() {
             return Err("has an empty label between dots".into());
         }
-        let edge_ok =
-            |c: Option<char>| c.is_none_or(|c| c == '*' || c == '?' || is_literal_alnum(c));
+        let edge_ok = |c: Option<char>| c.is_none_or(|c| wildcard(c) || is_literal_alnum(c));
         if !edge_ok(label.chars().next()) || !edge_ok(label.chars().last()) {
             return Err("must start and end with a letter or digit".into());
         }
