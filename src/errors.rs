@@ -4,6 +4,7 @@
 use crate::aws::AwsError;
 use crate::domain::arn::ArnError;
 use crate::domain::bucket_policy::PolicyError;
+use crate::domain::certificates::CertificateError;
 use crate::domain::cluster_keys::{ClusterKeysError, SecretRefError};
 use crate::domain::discovery::UnknownAlgorithm;
 use crate::domain::issuer::IssuerUrlError;
@@ -11,12 +12,13 @@ use crate::domain::jwks::JwksError;
 use crate::domain::keys::KeyError;
 use crate::domain::oidc_provider::ProviderSettingError;
 use crate::domain::policy_json::PolicyJsonError;
+use crate::domain::region::RegionError;
 use crate::domain::role::RoleSettingError;
 use crate::domain::s3_issuer::{ForeignObjects, LocationError};
 use crate::domain::service_account::ServiceAccountError;
+use crate::domain::tags::TagError;
 use crate::domain::trust_policy::TrustPolicyError;
 use crate::kube::KubeError;
-use crate::resources::role::ApplyError;
 use crate::tfplugin::Diagnostic;
 use crate::tls::TlsProbeError;
 
@@ -142,22 +144,8 @@ impl ToDiagnostic for RoleSettingError {
             RoleSettingError::Description { .. } => "Invalid description",
             RoleSettingError::SessionDuration(_) => "Invalid maximum session duration",
             RoleSettingError::PolicyName { .. } => "Invalid inline policy name",
-            RoleSettingError::Tag(_) => "Invalid tags",
         };
         Diagnostic::error(summary, self.to_string())
-    }
-}
-
-impl ToDiagnostic for ApplyError {
-    fn to_diagnostic(&self) -> Diagnostic {
-        match self {
-            ApplyError::Aws(e) => e.to_diagnostic(),
-            ApplyError::Stopped => Diagnostic::error(
-                "Stopped",
-                "Terraform asked the provider to stop. The role was left as far as the changes got; the state \
-                 records what exists, and the next apply continues from there.",
-            ),
-        }
     }
 }
 
@@ -215,5 +203,23 @@ impl ToDiagnostic for KubeError {
             KubeError::Unexpected { .. } => "Unexpected answer from the Kubernetes API server",
         };
         Diagnostic::error(summary, format!("{self}\n\nNothing was published."))
+    }
+}
+
+impl ToDiagnostic for TagError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid tags", self.to_string())
+    }
+}
+
+impl ToDiagnostic for RegionError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid region", self.to_string())
+    }
+}
+
+impl ToDiagnostic for CertificateError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid CA certificate", self.to_string())
     }
 }

@@ -17,10 +17,13 @@
 //! - [`tls`]: the certificate chain an HTTPS server presents (thumbprints).
 //! - [`errors`]: where typed errors become diagnostics.
 
+pub mod attributes;
 pub mod aws;
+pub mod context;
 pub mod data_sources;
 pub mod domain;
 pub mod errors;
+pub mod framework;
 pub mod kube;
 pub mod provider;
 pub mod resources;

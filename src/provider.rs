@@ -4,44 +4,15 @@
 use std::sync::Arc;
 
 use crate::aws;
+use crate::context::ProviderData;
 use crate::data_sources;
+use crate::errors::ToDiagnostic;
+use crate::framework::Managed;
 use crate::resources;
 use crate::tfplugin::{
     AttrPath, Attribute, Block, BlockNesting, DataSource, Diagnostic, Diagnostics, Mode,
     NestedBlock, Resource, Schema, Type, Value,
 };
-
-/// What every resource and data source call receives.
-pub struct ProviderData {
-    pub aws: aws::Clients,
-    pub terraform_version: String,
-}
-
-impl ProviderData {
-    /// Whether Terraform keeps write-only attributes out of plans and state
-    /// (Terraform 1.11 and later). Older versions store them like any other
-    /// attribute, and the provider must hand their values back unchanged.
-    pub fn write_only_supported(&self) -> bool {
-        let mut parts = self
-            .terraform_version
-            .split(['.', '-'])
-            .map(|p| p.parse::<u64>().unwrap_or(0));
-        let major = parts.next().unwrap_or(0);
-        let minor = parts.next().unwrap_or(0);
-        (major, minor) >= (1, 11)
-    }
-
-    /// The provider's region, or an error saying where to set it.
-    pub fn region(&self) -> Result<&str, Diagnostic> {
-        self.aws.region.as_deref().ok_or_else(|| {
-            Diagnostic::error(
-                "No AWS region",
-                "Set `region` in the provider block, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the AWS \
-                 profile.",
-            )
-        })
-    }
-}
 
 /// The provider.
 #[derive(Default)]
@@ -131,22 +102,6 @@ fn validate_endpoint(url: &str) -> Result<(), String> {
     }
 }
 
-fn validate_region(region: &str) -> Result<(), String> {
-    let ok = !region.is_empty()
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && region.contains('-')
-        && region.ends_with(|c: char| c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{region:?} is not an AWS region name such as \"eu-west-1\"."
-        ))
-    }
-}
-
 #[async_trait::async_trait]
 impl crate::tfplugin::Provider for IrsaProvider {
     type Data = ProviderData;
@@ -159,7 +114,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
         vec![
             Arc::new(resources::issuer::Issuer),
             Arc::new(resources::jwks::JwksObject),
-            Arc::new(resources::role::Role),
+            Arc::new(Managed::new(resources::role::Role)),
         ]
     }
 
@@ -169,8 +124,8 @@ impl crate::tfplugin::Provider for IrsaProvider {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if let Some(r) = config.attr("region").as_str() {
-            if let Err(e) = validate_region(r) {
-                diags.push(Diagnostic::error("Invalid region", e).at(AttrPath::attr("region")));
+            if let Err(e) = crate::domain::region::validate_region(r) {
+                diags.push(e.to_diagnostic().at(AttrPath::attr("region")));
             }
         }
         for (name, _) in ENDPOINT_SERVICES {

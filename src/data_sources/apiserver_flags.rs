@@ -1,9 +1,9 @@
 //! `irsa_apiserver_flags`: the kube-apiserver flags for an issuer, rendered
 //! for kubeadm, TKGm (ytt), Talos and k3s/RKE2. No I/O.
 
+use crate::context::ProviderData;
 use crate::domain::flags::{self, FlagsInput};
 use crate::errors::ToDiagnostic;
-use crate::provider::ProviderData;
 use crate::tfplugin::{
     AttrPath, Attribute, Block, DataSource, Diagnostic, Diagnostics, Mode, Schema, Type, Value,
 };

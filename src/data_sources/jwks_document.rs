@@ -1,9 +1,9 @@
 //! `irsa_jwks_document`: a JWKS built from PEM public keys, with no I/O.
 //! For people who host the discovery documents themselves.
 
+use crate::attributes;
+use crate::context::ProviderData;
 use crate::domain::jwks;
-use crate::provider::ProviderData;
-use crate::resources::common;
 use crate::tfplugin::{Attribute, Block, DataSource, Diagnostics, Mode, Schema, Type, Value};
 
 pub struct JwksDocument;
@@ -18,8 +18,8 @@ pub fn schema() -> Schema {
                           the issuer's bucket."
                 .into(),
             attributes: vec![
-                common::public_keys_pem_attribute(Mode::Required),
-                common::legacy_kid_attribute(),
+                attributes::public_keys_pem_attribute(Mode::Required),
+                attributes::legacy_kid_attribute(),
                 Attribute::new("json", Type::String, Mode::Computed, "The JWKS document, byte-stable."),
                 Attribute::new("kids", Type::list(Type::String), Mode::Computed, "The key ids, in document order."),
                 Attribute::new(
@@ -45,11 +45,11 @@ impl DataSource<ProviderData> for JwksDocument {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        common::validate_public_keys_pem(config.attr("public_keys_pem"), diags);
+        attributes::validate_public_keys_pem(config.attr("public_keys_pem"), diags);
     }
 
     async fn read(&self, _: &ProviderData, config: Value, diags: &mut Diagnostics) -> Value {
-        let Some(keys) = common::parse_public_keys_pem(config.attr("public_keys_pem"), diags)
+        let Some(keys) = attributes::parse_public_keys_pem(config.attr("public_keys_pem"), diags)
         else {
             return Value::Null;
         };

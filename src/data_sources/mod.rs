@@ -6,7 +6,7 @@ pub mod tls_thumbprint;
 
 use std::sync::Arc;
 
-use crate::provider::ProviderData;
+use crate::context::ProviderData;
 use crate::tfplugin::DataSource;
 
 /// Every data source the provider serves.

@@ -1,8 +1,8 @@
 //! `irsa_tls_thumbprint`: the thumbprint IAM expects for an OIDC issuer
 //! served over HTTPS, read from the server itself.
 
+use crate::context::ProviderData;
 use crate::errors::ToDiagnostic;
-use crate::provider::ProviderData;
 use crate::tfplugin::{
     AttrPath, Attribute, Block, DataSource, Diagnostics, Mode, Schema, Type, Value,
 };

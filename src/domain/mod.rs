@@ -28,6 +28,7 @@
 
 pub mod arn;
 pub mod bucket_policy;
+pub mod certificates;
 pub mod cluster_keys;
 pub mod discovery;
 pub mod flags;
@@ -37,9 +38,12 @@ pub mod keys;
 pub mod oidc_provider;
 pub mod partition;
 pub mod policy_json;
+pub mod region;
 pub mod role;
+pub mod role_diff;
 pub mod s3_issuer;
 pub mod service_account;
+pub mod tags;
 pub mod trust_policy;
 
 #[cfg(test)]

@@ -19,10 +19,6 @@ pub const MAX_SESSION_DURATION: i64 = 43200;
 pub const MAX_DESCRIPTION_LEN: usize = 1000;
 /// Longest inline policy name.
 pub const MAX_POLICY_NAME_LEN: usize = 128;
-/// Tag limits of IAM.
-pub const MAX_TAGS: usize = 50;
-pub const MAX_TAG_KEY_LEN: usize = 128;
-pub const MAX_TAG_VALUE_LEN: usize = 256;
 
 /// The annotation that names the role on a service account.
 pub const ROLE_ARN_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
@@ -52,9 +48,6 @@ pub enum RoleSettingError {
     /// An inline policy name.
     #[error("policy name {value:?} {reason}")]
     PolicyName { value: String, reason: String },
-    /// A tag key or value, or too many tags.
-    #[error("{0}")]
-    Tag(String),
 }
 
 fn is_name_char(c: char) -> bool {
@@ -164,37 +157,6 @@ pub fn validate_policy_name(name: &str) -> Result<(), RoleSettingError> {
             reason,
         }
     })
-}
-
-/// Check a set of tags against IAM's limits.
-pub fn validate_tags<'a>(
-    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<(), RoleSettingError> {
-    let mut count = 0;
-    for (key, value) in tags {
-        count += 1;
-        if key.is_empty() || key.chars().count() > MAX_TAG_KEY_LEN {
-            return Err(RoleSettingError::Tag(format!(
-                "tag key {key:?} must have 1 to {MAX_TAG_KEY_LEN} characters"
-            )));
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(RoleSettingError::Tag(format!(
-                "tag key {key:?} uses the prefix \"aws:\", which AWS reserves"
-            )));
-        }
-        if value.chars().count() > MAX_TAG_VALUE_LEN {
-            return Err(RoleSettingError::Tag(format!(
-                "the value of tag {key:?} is longer than {MAX_TAG_VALUE_LEN} characters"
-            )));
-        }
-    }
-    if count > MAX_TAGS {
-        return Err(RoleSettingError::Tag(format!(
-            "{count} tags given; a role may have at most {MAX_TAGS}"
-        )));
-    }
-    Ok(())
 }
 
 /// A unique role name from a prefix: the prefix, the UTC time to a ten
@@ -320,12 +282,6 @@ mod tests {
         }
         validate_policy_name("s3-read").unwrap();
         assert!(validate_policy_name("s3 read").is_err());
-        validate_tags([("team", "billing"), ("env", "")]).unwrap();
-        assert!(validate_tags([("aws:x", "y")]).is_err());
-        assert!(validate_tags([("", "y")]).is_err());
-        let many: Vec<(String, String)> =
-            (0..51).map(|i| (format!("k{i}"), String::new())).collect();
-        assert!(validate_tags(many.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_err());
     }
 
     #[test]

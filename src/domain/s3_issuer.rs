@@ -101,6 +101,43 @@ pub enum LocationError {
 
     #[error("the JWKS path {value:?} is where the discovery document goes; choose another, e.g. \"keys.json\"")]
     JwksIsDiscovery { value: String },
+
+    #[error("the object key {value:?} {reason}")]
+    ObjectKey { value: String, reason: &'static str },
+
+    #[error("the object key {value:?} is where an issuer's discovery document goes (\"[<prefix>/]{DISCOVERY_PATH}\"); writing the key set there would overwrite it. Use the issuer's jwks_key")]
+    KeyIsDiscovery { value: String },
+}
+
+/// S3's limit on object keys, in bytes.
+pub const MAX_OBJECT_KEY_LEN: usize = 1024;
+
+/// Checks the object key a JWKS is written to: a key S3 takes, relative to
+/// the bucket, and never the discovery document of an issuer.
+pub fn validate_jwks_key(key: &str) -> Result<(), LocationError> {
+    let refuse = |reason| {
+        Err(LocationError::ObjectKey {
+            value: key.to_owned(),
+            reason,
+        })
+    };
+    if key.is_empty() {
+        return refuse("is empty");
+    }
+    if key.starts_with('/') {
+        return refuse(
+            "starts with '/'; object keys are relative to the bucket, e.g. `keys.json` or `prefix/keys.json`",
+        );
+    }
+    if key.len() > MAX_OBJECT_KEY_LEN {
+        return refuse("is longer than S3's 1024 bytes");
+    }
+    if key == DISCOVERY_PATH || key.ends_with(&format!("/{DISCOVERY_PATH}")) {
+        return Err(LocationError::KeyIsDiscovery {
+            value: key.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Checks an S3 general-purpose bucket name.
@@ -354,6 +391,32 @@ pub fn jwks_path_of(issuer_url: &str, jwks_uri: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwks_keys() {
+        for ok in [
+            "keys.json",
+            "prod/keys.json",
+            "a/b/openid/v1/jwks",
+            ".well-known/jwks.json",
+        ] {
+            assert_eq!(validate_jwks_key(ok), Ok(()), "{ok}");
+        }
+        let long = "k".repeat(1025);
+        for bad in [
+            "",
+            "/keys.json",
+            &long,
+            ".well-known/openid-configuration",
+            "c1/.well-known/openid-configuration",
+        ] {
+            assert!(validate_jwks_key(bad).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            validate_jwks_key("c1/.well-known/openid-configuration"),
+            Err(LocationError::KeyIsDiscovery { .. })
+        ));
+    }
     use crate::domain::issuer::validate_issuer_url;
 
     fn issuer(bucket: &str, prefix: Option<&str>, region: &str, style: UrlStyle) -> S3Issuer {

@@ -15,14 +15,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::aws::{self, found, oidc_provider, s3, AwsError};
+use crate::context::ProviderData;
 use crate::domain::bucket_policy::{self, PolicyChange};
 use crate::domain::discovery::{self, DiscoveryDocument};
 use crate::domain::issuer::validate_issuer_url;
 use crate::domain::oidc_provider::{self as provider_rules, same_thumbprints};
 use crate::domain::s3_issuer::{self, S3Issuer, UrlStyle};
 use crate::errors::ToDiagnostic;
-use crate::provider::ProviderData;
-use crate::resources::common::text;
+use crate::framework::model::string as text;
 use crate::tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, CancellationToken, Diagnostic, Diagnostics, Mode,
     PlanRequest, Planned, Resource, Schema, Type, Value,

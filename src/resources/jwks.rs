@@ -10,16 +10,17 @@
 
 use std::collections::BTreeMap;
 
+use crate::attributes;
 use crate::aws::{s3, AwsError};
+use crate::context::ProviderData;
 use crate::domain::cluster_keys::{self, DEFAULT_SECRET_KEY};
 use crate::domain::discovery::{self, DiscoveryDocument};
 use crate::domain::jwks::{self, Jwks};
 use crate::domain::keys::PublicKey;
 use crate::domain::s3_issuer;
 use crate::errors::ToDiagnostic;
+use crate::framework::model::string as text;
 use crate::kube::{Cluster, Connection, KubeError};
-use crate::provider::ProviderData;
-use crate::resources::common::{self, text};
 use crate::tfplugin::{
     ApplyRequest, AttrPath, Attribute, Block, BlockNesting, Diagnostic, Diagnostics, Mode,
     NestedBlock, PlanRequest, Planned, Resource, Schema, Type, Value,
@@ -106,7 +107,7 @@ pub fn schema() -> Schema {
             blocks: vec![secret],
         },
     );
-    let mut pem = common::public_keys_pem_attribute(Mode::Optional);
+    let mut pem = attributes::public_keys_pem_attribute(Mode::Optional);
     pem.description.push_str(
         " Merged with the keys from `cluster`, de-duplicated by `kid`. To rotate: publish the old and new key \
          together, switch the signer, then drop the old key.",
@@ -138,7 +139,7 @@ pub fn schema() -> Schema {
                     "Region of the bucket, normally `irsa_issuer.<name>.region`. Default: the provider's region.",
                 ),
                 pem,
-                common::legacy_kid_attribute(),
+                attributes::legacy_kid_attribute(),
                 Attribute::new(
                     "issuer_signing_algorithms",
                     Type::set(Type::String),
@@ -233,7 +234,7 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
 
     let pem = config.attr("public_keys_pem");
     if pem.as_elements().is_some_and(|items| !items.is_empty()) {
-        common::validate_public_keys_pem(pem, diags);
+        attributes::validate_public_keys_pem(pem, diags);
     }
     let cluster = config.attr("cluster");
     let no_pem = pem.is_null() || pem.as_elements().is_some_and(<[Value]>::is_empty);
@@ -411,7 +412,7 @@ async fn wanted_keys(pem: &Value, cluster: &Value, diags: &mut Diagnostics) -> K
     if !pem.is_wholly_known() {
         unknown = true;
     } else if !pem.is_null() {
-        match common::parse_public_keys_pem(pem, diags) {
+        match attributes::parse_public_keys_pem(pem, diags) {
             Some(k) => keys.extend(k),
             None => return Keys::Failed,
         }

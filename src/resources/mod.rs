@@ -1,7 +1,7 @@
-//! Managed resources, one file each; `common` holds what they and the data
-//! sources share.
+//! Managed resources, one folder each: glue that decodes the model, calls
+//! domain/aws/kube and encodes the state. Shared attribute helpers live in
+//! [`crate::attributes`].
 
-pub mod common;
 pub mod issuer;
 pub mod jwks;
 pub mod role;

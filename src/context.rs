@@ -1,0 +1,38 @@
+//! What every resource and data source call receives: the clients built at
+//! configure and what Terraform said about itself. Resources and data
+//! sources import this module; `provider.rs` builds it.
+
+use crate::aws;
+use crate::tfplugin::Diagnostic;
+
+/// The provider's configured state, shared by every call.
+pub struct ProviderData {
+    pub aws: aws::Clients,
+    pub terraform_version: String,
+}
+
+impl ProviderData {
+    /// Whether Terraform keeps write-only attributes out of plans and state
+    /// (Terraform 1.11 and later). Older versions store them like any other
+    /// attribute, and the provider must hand their values back unchanged.
+    pub fn write_only_supported(&self) -> bool {
+        let mut parts = self
+            .terraform_version
+            .split(['.', '-'])
+            .map(|p| p.parse::<u64>().unwrap_or(0));
+        let major = parts.next().unwrap_or(0);
+        let minor = parts.next().unwrap_or(0);
+        (major, minor) >= (1, 11)
+    }
+
+    /// The provider's region, or an error saying where to set it.
+    pub fn region(&self) -> Result<&str, Diagnostic> {
+        self.aws.region.as_deref().ok_or_else(|| {
+            Diagnostic::error(
+                "No AWS region",
+                "Set `region` in the provider block, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the AWS \
+                 profile.",
+            )
+        })
+    }
+}

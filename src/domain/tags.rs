@@ -1,0 +1,153 @@
+//! The one rule for AWS tags, shared by IAM (roles, OIDC providers) and S3
+//! (buckets): the characters AWS accepts, the lengths, the reserved `aws:`
+//! prefix, and at most 50 tags per object.
+
+/// Most tags one IAM role, OIDC provider or S3 bucket may carry.
+pub const MAX_TAGS: usize = 50;
+/// Longest tag key, in characters.
+pub const MAX_TAG_KEY_LEN: usize = 128;
+/// Longest tag value, in characters.
+pub const MAX_TAG_VALUE_LEN: usize = 256;
+/// The prefix AWS reserves for its own tags.
+pub const RESERVED_PREFIX: &str = "aws:";
+/// The punctuation AWS accepts in tag keys and values, besides letters,
+/// digits and spaces.
+pub const TAG_PUNCTUATION: &str = "_.:/=+-@";
+
+/// A tag AWS would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagError {
+    /// An empty key, or one longer than [`MAX_TAG_KEY_LEN`].
+    #[error("tag key {key:?} must have 1 to {MAX_TAG_KEY_LEN} characters")]
+    KeyLength { key: String },
+    /// A key that starts with `aws:` in any case.
+    #[error("tag key {key:?} uses the prefix \"aws:\", which AWS reserves for its own tags")]
+    Reserved { key: String },
+    /// A character outside letters, digits, spaces and `_.:/=+-@`.
+    #[error(
+        "the {what} of tag {key:?} contains {found:?}; AWS accepts letters, digits, spaces and {TAG_PUNCTUATION}"
+    )]
+    Character {
+        key: String,
+        what: &'static str,
+        found: char,
+    },
+    /// A value longer than [`MAX_TAG_VALUE_LEN`].
+    #[error("the value of tag {key:?} is longer than {MAX_TAG_VALUE_LEN} characters")]
+    ValueLength { key: String },
+    /// More than [`MAX_TAGS`] tags.
+    #[error("{count} tags given; AWS allows at most {MAX_TAGS} on one object")]
+    TooMany { count: usize },
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || TAG_PUNCTUATION.contains(c)
+}
+
+/// Check one tag key.
+pub fn validate_tag_key(key: &str) -> Result<(), TagError> {
+    if key.is_empty() || key.chars().count() > MAX_TAG_KEY_LEN {
+        return Err(TagError::KeyLength { key: key.into() });
+    }
+    if key.len() >= RESERVED_PREFIX.len()
+        && key.is_char_boundary(RESERVED_PREFIX.len())
+        && key[..RESERVED_PREFIX.len()].eq_ignore_ascii_case(RESERVED_PREFIX)
+    {
+        return Err(TagError::Reserved { key: key.into() });
+    }
+    if let Some(found) = key.chars().find(|&c| !is_tag_char(c)) {
+        return Err(TagError::Character {
+            key: key.into(),
+            what: "key",
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Check one tag value (which may be empty).
+pub fn validate_tag_value(key: &str, value: &str) -> Result<(), TagError> {
+    if value.chars().count() > MAX_TAG_VALUE_LEN {
+        return Err(TagError::ValueLength { key: key.into() });
+    }
+    if let Some(found) = value.chars().find(|&c| !is_tag_char(c)) {
+        return Err(TagError::Character {
+            key: key.into(),
+            what: "value",
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Check how many tags one object gets.
+pub fn validate_tag_count(count: usize) -> Result<(), TagError> {
+    if count > MAX_TAGS {
+        Err(TagError::TooMany { count })
+    } else {
+        Ok(())
+    }
+}
+
+/// Check a whole set of tags: every key and value, and the count.
+pub fn validate_tags<'a>(
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), TagError> {
+    let mut count = 0;
+    for (key, value) in tags {
+        count += 1;
+        validate_tag_key(key)?;
+        validate_tag_value(key, value)?;
+    }
+    validate_tag_count(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_tags() {
+        for (k, v) in [
+            ("team", "platform"),
+            ("kubernetes.io/cluster/prod", "owned"),
+            ("Cost Center", "4711 + 12"),
+            ("e-mail", "ops@example.com"),
+            ("ключ", "значение"),
+            ("empty", ""),
+            ("AWSome", "x"),
+        ] {
+            assert_eq!(validate_tags([(k, v)]), Ok(()), "{k}={v}");
+        }
+        let fifty: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert_eq!(
+            validate_tags(fifty.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn refused_tags() {
+        let long_key = "k".repeat(129);
+        let long_value = "v".repeat(257);
+        let cases: Vec<(&str, &str, &str)> = vec![
+            ("", "v", "1 to 128"),
+            (&long_key, "v", "1 to 128"),
+            ("aws:createdBy", "v", "reserves"),
+            ("AWS:x", "v", "reserves"),
+            ("a#b", "v", "'#'"),
+            ("k", "semi;colon", "';'"),
+            ("k", &long_value, "longer than 256"),
+            ("k", "line\nbreak", "'\\n'"),
+        ];
+        for (k, v, want) in cases {
+            let e = validate_tags([(k, v)]).unwrap_err().to_string();
+            assert!(e.contains(want), "{k}={v}: {e}");
+        }
+        let many: Vec<(String, String)> = (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert_eq!(
+            validate_tags(many.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            Err(TagError::TooMany { count: 51 })
+        );
+    }
+}
