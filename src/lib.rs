@@ -1,20 +1,35 @@
 //! terraform-provider-irsa: IAM Roles for Service Accounts for self-hosted
 //! Kubernetes clusters.
 //!
-//! Dependencies flow one way:
+//! Dependencies flow one way, from the protocol up to the provider, and
+//! from the glue down to the pure logic; `layering.rs` holds the test that
+//! keeps them so:
+//!
+//! ```text
+//! tfplugin  <-  framework  <-  attributes  <-  resources, data_sources  <-  provider  <-  main
+//!                                                  |
+//!                                                  v
+//!                          context -> aws, kube, tls -> domain
+//! ```
 //!
 //! - [`tfplugin`]: the Terraform plugin protocol (handshake, gRPC server,
-//!   value codec, schema and diagnostics). The only module that sees
-//!   generated protobuf types.
-//! - [`provider`]: the provider schema and configuration, and the registry of
-//!   resources and data sources.
-//! - [`resources`] and [`data_sources`]: one file per type. Each reads as
-//!   "decode the configuration, call domain/aws/kube, encode the state".
-//! - [`domain`]: pure logic with no I/O: keys, JWKS, issuer URLs,
-//!   apiserver flags.
-//! - [`aws`]: the AWS SDK clients.
-//! - [`kube`]: cluster access through the kube crate.
-//! - [`tls`]: the certificate chain an HTTPS server presents (thumbprints).
+//!   value codec, schema and diagnostics). Imports nothing else from the
+//!   crate, and is the only module that names generated protobuf types.
+//! - [`framework`]: schemas that declare plan behaviour (defaults,
+//!   replacement, use-state-for-unknown, validators, constraints), the plan
+//!   derived from them, and the create/read/update/delete/import interface.
+//!   Imports only `tfplugin`.
+//! - [`attributes`]: attribute helpers and validators shared by resources
+//!   and data sources, each wrapping one rule of the domain's rule book.
+//! - [`resources`] and [`data_sources`]: glue, one folder or file per type:
+//!   decode the model, call domain/aws/kube, encode the state.
+//! - [`context`]: [`context::ProviderData`], what every call receives.
+//! - [`provider`]: the provider schema and configuration, and the registry
+//!   of resources and data sources. Imported only by `main`.
+//! - [`aws`], [`kube`], [`tls`]: small clients with typed errors (NotFound
+//!   is a type). They import only `domain`.
+//! - [`domain`]: pure logic with no I/O, and the one rule book for every
+//!   name AWS and Kubernetes check. Imports nothing from the crate.
 //! - [`errors`]: where typed errors become diagnostics.
 
 pub mod attributes;
@@ -25,6 +40,7 @@ pub mod domain;
 pub mod errors;
 pub mod framework;
 pub mod kube;
+mod layering;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;

@@ -30,6 +30,7 @@ pub use error::{found, AwsError};
 pub struct Endpoints {
     pub s3: Option<String>,
     pub iam: Option<String>,
+    /// Kept for the settings that will call STS; nothing calls it today.
     pub sts: Option<String>,
 }
 
@@ -49,7 +50,6 @@ pub struct Clients {
     pub region: Option<String>,
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
-    pub sts: aws_sdk_sts::Client,
 }
 
 /// IAM tags from a map, in key order (roles and OIDC providers alike).
@@ -104,14 +104,9 @@ pub async fn connect(settings: &Settings) -> Clients {
     if let Some(url) = &settings.endpoints.iam {
         iam = iam.endpoint_url(url);
     }
-    let mut sts = aws_sdk_sts::config::Builder::from(&shared);
-    if let Some(url) = &settings.endpoints.sts {
-        sts = sts.endpoint_url(url);
-    }
     Clients {
         region: shared.region().map(|r| r.to_string()),
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         iam: aws_sdk_iam::Client::from_conf(iam.build()),
-        sts: aws_sdk_sts::Client::from_conf(sts.build()),
     }
 }

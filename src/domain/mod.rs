@@ -22,7 +22,26 @@
 //! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates;
 //! - [`arn`], [`service_account`], [`trust_policy`], [`policy_json`] and
 //!   [`role`]: the trust policy of a role for service accounts, IAM policy
-//!   documents compared by meaning, and IAM's rules for role settings.
+//!   documents compared by meaning, and IAM's rules for role settings;
+//! - [`role_diff`]: the IAM calls that bring a role to its settings.
+//!
+//! ## The rule book
+//!
+//! Every rule AWS or Kubernetes enforces on a name or value is written once,
+//! here, and every attribute that takes such a value checks it through
+//! [`crate::attributes`]:
+//!
+//! | rule | where |
+//! |---|---|
+//! | tag keys and values, `aws:`, at most 50 | [`tags`] |
+//! | region names | [`region`] |
+//! | bucket names, issuer prefixes and paths, JWKS object keys | [`s3_issuer`] |
+//! | IAM role names, paths, descriptions, policy names, session length | [`role`] |
+//! | IAM ARNs (OIDC providers, managed policies) | [`arn`] |
+//! | OIDC client ids and thumbprints | [`oidc_provider`] |
+//! | Kubernetes names (RFC 1123), service accounts, secret references | [`service_account`], [`cluster_keys`] |
+//! | PEM public keys; PEM CA certificates | [`keys`]; [`certificates`] |
+//! | issuer URLs | [`issuer`] |
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
