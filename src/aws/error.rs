@@ -92,6 +92,17 @@ impl AwsError {
         }
     }
 
+    /// Whether the call may have been carried out although it reported a
+    /// failure: no answer arrived, or AWS failed on its side (HTTP 5xx)
+    /// after perhaps acting. Creates check for their object after these.
+    pub fn may_have_happened(&self) -> bool {
+        match self {
+            AwsError::Transport { .. } => true,
+            AwsError::Api { status, .. } => *status >= 500,
+            AwsError::NotFound { .. } => false,
+        }
+    }
+
     /// The error message AWS gave, when it answered.
     pub fn message(&self) -> &str {
         match self {

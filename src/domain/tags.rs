@@ -21,7 +21,7 @@ pub enum TagError {
     #[error("tag key {key:?} must have 1 to {MAX_TAG_KEY_LEN} characters")]
     KeyLength { key: String },
     /// A key that starts with `aws:` in any case.
-    #[error("tag key {key:?} uses the prefix \"aws:\", which AWS reserves for its own tags")]
+    #[error("tag key {key:?} is reserved (the prefix \"aws:\" for AWS, \"irsa:creation-token\" for this provider)")]
     Reserved { key: String },
     /// A character outside letters, digits, spaces and `_.:/=+-@`.
     #[error(
@@ -133,8 +133,8 @@ mod tests {
         let cases: Vec<(&str, &str, &str)> = vec![
             ("", "v", "1 to 128"),
             (&long_key, "v", "1 to 128"),
-            ("aws:createdBy", "v", "reserves"),
-            ("AWS:x", "v", "reserves"),
+            ("aws:createdBy", "v", "reserved"),
+            ("AWS:x", "v", "reserved"),
             ("a#b", "v", "'#'"),
             ("k", "semi;colon", "';'"),
             ("k", &long_value, "longer than 256"),

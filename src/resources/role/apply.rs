@@ -15,6 +15,72 @@ use crate::tfplugin::{CancellationToken, Diagnostic, Diagnostics, Value};
 
 use super::model::RoleModel;
 
+/// A token for one `CreateRole`: 128 random bits, as hex.
+fn creation_token() -> String {
+    let state = std::collections::hash_map::RandomState::new();
+    let now = SystemTime::now();
+    format!(
+        "{:016x}{:016x}",
+        state.hash_one((now, 1u8)),
+        state.hash_one((now, 2u8))
+    )
+}
+
+/// `CreateRole` with the creation token among the tags. When the call
+/// fails in a way that may hide a success (a lost answer, a retry that finds
+/// the role, a server error), the role is looked up: it is this apply's own
+/// only when it carries this call's token. A role that existed before is
+/// never adopted.
+async fn create_role(
+    data: &ProviderData,
+    new: &NewRole<'_>,
+) -> Result<iam_role::RoleInfo, Diagnostic> {
+    let token = creation_token();
+    let mut tags = new.tags.clone();
+    tags.insert(rules::CREATION_TOKEN_TAG.to_owned(), token.clone());
+    let sent = NewRole {
+        tags: &tags,
+        ..new.clone()
+    };
+    let err = match iam_role::create_role(&data.aws.iam, &sent).await {
+        Ok(role) => return Ok(role),
+        Err(e) => e,
+    };
+    let exists = err.code() == Some("EntityAlreadyExists");
+    if !exists && !err.may_have_happened() {
+        return Err(err.to_diagnostic());
+    }
+    match iam_role::get_role(&data.aws.iam, new.name).await {
+        Ok(Some(role)) if rules::created_with(&role.tags, &token) => {
+            log::info!(
+                "CreateRole for {} reported a failure after creating the role ({err}); continuing with it",
+                new.name
+            );
+            Ok(role)
+        }
+        Ok(Some(_)) => {
+            let mut d = err.to_diagnostic();
+            d.detail.push_str(&format!(
+                "\n\nThe role {} existed before this apply, so it was neither changed nor taken over. To manage \
+                 it here, import it: `terraform import <address> {}`.",
+                new.name, new.name
+            ));
+            Err(d)
+        }
+        Ok(None) => Err(err.to_diagnostic()),
+        Err(read) => {
+            let mut d = err.to_diagnostic();
+            d.detail.push_str(&format!(
+                "\n\nThe role may have been created, and reading it back failed too ({read}). If `aws iam \
+                 get-role --role-name {}` shows it with the tag {}, import it; otherwise apply again.",
+                new.name,
+                rules::CREATION_TOKEN_TAG
+            ));
+            Err(d)
+        }
+    }
+}
+
 fn generate_name(prefix: &str) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -114,10 +180,10 @@ pub async fn create(data: &ProviderData, change: Change<'_>, diags: &mut Diagnos
         permissions_boundary: wanted.permissions_boundary.as_deref(),
         tags: &wanted.tags,
     };
-    let role = match iam_role::create_role(&data.aws.iam, &new).await {
+    let role = match create_role(data, &new).await {
         Ok(role) => role,
-        Err(e) => {
-            diags.push(e.to_diagnostic());
+        Err(d) => {
+            diags.push(d);
             return Value::Null;
         }
     };
