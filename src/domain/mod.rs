@@ -42,6 +42,7 @@
 //! | Kubernetes names (RFC 1123), service accounts, secret references | [`service_account`], [`cluster_keys`] |
 //! | PEM public keys; PEM CA certificates | [`keys`]; [`certificates`] |
 //! | issuer URLs | [`issuer`] |
+//! | `NO_PROXY` entries, `~` in paths | [`proxy`] |
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
@@ -57,6 +58,7 @@ pub mod keys;
 pub mod oidc_provider;
 pub mod partition;
 pub mod policy_json;
+pub mod proxy;
 pub mod region;
 pub mod role;
 pub mod role_diff;

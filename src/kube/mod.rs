@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Secret;
 
+use crate::domain::proxy;
+
 /// How to reach the cluster, following the kubernetes provider's habits.
 #[derive(Clone, Default)]
 pub struct Connection {
@@ -110,23 +112,31 @@ impl Cluster {
     pub async fn connect(conn: &Connection) -> Result<Cluster, KubeError> {
         let mut config = match (&conn.config_path, &conn.host) {
             (Some(path), None) => {
-                let kubeconfig = ::kube::config::Kubeconfig::read_from(path).map_err(|e| {
+                let home = std::env::var("HOME").ok();
+                let path = proxy::expand_home(path, home.as_deref());
+                let kubeconfig = ::kube::config::Kubeconfig::read_from(&path).map_err(|e| {
                     KubeError::Kubeconfig {
                         path: path.clone(),
                         reason: e.to_string(),
                     }
                 })?;
+                let explicit_proxy = cluster_proxy_url(&kubeconfig, conn.config_context.as_deref());
                 let options = ::kube::config::KubeConfigOptions {
                     context: conn.config_context.clone(),
                     cluster: None,
                     user: None,
                 };
-                ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                let mut config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
                     .await
                     .map_err(|e| KubeError::Kubeconfig {
                         path: path.clone(),
                         reason: e.to_string(),
-                    })?
+                    })?;
+                config.proxy_url = match explicit_proxy {
+                    Some(p) => Some(parse_proxy(&p)?),
+                    None => env_proxy(&config.cluster_url)?,
+                };
+                config
             }
             (None, Some(host)) => {
                 let uri = host
@@ -142,6 +152,7 @@ impl Cluster {
                 if let Some(token) = &conn.token {
                     config.auth_info.token = Some(secrecy::SecretString::from(token.clone()));
                 }
+                config.proxy_url = env_proxy(&config.cluster_url)?;
                 config
             }
             _ => {
@@ -231,6 +242,60 @@ impl Cluster {
             Err(e) => Err(classify(&self.host, "/openid/v1/jwks", e)),
         }
     }
+}
+
+/// The `proxy-url` of the kubeconfig cluster that `context` (or the current
+/// context) uses.
+fn cluster_proxy_url(
+    kubeconfig: &::kube::config::Kubeconfig,
+    context: Option<&str>,
+) -> Option<String> {
+    let context = context.or(kubeconfig.current_context.as_deref())?;
+    let cluster = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .cluster
+        .clone();
+    kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster)?
+        .cluster
+        .as_ref()?
+        .proxy_url
+        .clone()
+        .filter(|p| !p.is_empty())
+}
+
+fn parse_proxy(url: &str) -> Result<http::Uri, KubeError> {
+    url.parse::<http::Uri>()
+        .map_err(|e| KubeError::Settings(format!("the proxy URL {url:?} is not a URL: {e}")))
+}
+
+/// The proxy the environment names for the API server (`HTTPS_PROXY`,
+/// `HTTP_PROXY`, `NO_PROXY`, in either case), if any.
+fn env_proxy(cluster: &http::Uri) -> Result<Option<http::Uri>, KubeError> {
+    let var = |upper: &str| {
+        std::env::var(upper)
+            .ok()
+            .or_else(|| std::env::var(upper.to_ascii_lowercase()).ok())
+    };
+    let scheme = cluster.scheme_str().unwrap_or("https");
+    let port = cluster
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let chosen = proxy::proxy_for(
+        scheme,
+        cluster.host().unwrap_or_default(),
+        port,
+        var("HTTPS_PROXY").as_deref(),
+        var("HTTP_PROXY").as_deref(),
+        var("NO_PROXY").as_deref(),
+    );
+    chosen.as_deref().map(parse_proxy).transpose()
 }
 
 fn classify(host: &str, what: &str, e: ::kube::Error) -> KubeError {
