@@ -446,6 +446,7 @@ mod tests {
             code: code.into(),
             message: message.into(),
             status: 400,
+            request_id: None,
         }
     }
 

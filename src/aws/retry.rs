@@ -52,6 +52,7 @@ mod tests {
             code: code.into(),
             message: String::new(),
             status: 400,
+            request_id: None,
         }
     }
 

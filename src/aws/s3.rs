@@ -398,9 +398,10 @@ pub async fn delete_objects(
             return Err(AwsError::Api {
                 call: "DeleteObjects",
                 resource: object_label(bucket, err.key().unwrap_or_default()),
-                code: err.code().unwrap_or("Unknown").to_owned(),
+                code: err.code().unwrap_or_default().to_owned(),
                 message: err.message().unwrap_or_default().to_owned(),
                 status: 200,
+                request_id: None,
             });
         }
     }
