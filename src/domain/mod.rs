@@ -68,4 +68,6 @@ pub mod tags;
 pub mod trust_policy;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 pub(crate) mod test_support;

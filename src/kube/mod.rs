@@ -337,3 +337,45 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// Property tests: whatever a kubeconfig file holds, connecting with it
+/// gives a client or a typed [`KubeError`], never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kubeconfig_like() -> impl Strategy<Value = String> {
+        let server = prop_oneof![
+            Just("https://127.0.0.1:6443".to_owned()),
+            "[a-z:/.0-9]{0,20}",
+        ];
+        (server, "[a-zA-Z0-9+/=]{0,40}", "[a-z-]{0,8}", ".{0,40}").prop_map(|(server, data, ctx, junk)| {
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    \
+                 certificate-authority-data: {data}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: c\n    \
+                 user: u\ncurrent-context: {ctx}\nusers:\n- name: u\n  user:\n    token: {junk}\n"
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_kubeconfig_connects_or_fails_typed(text in prop_oneof![kubeconfig_like(), ".{0,200}"]) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config");
+            std::fs::write(&path, &text).unwrap();
+            let conn = Connection {
+                config_path: Some(path.to_string_lossy().into_owned()),
+                ..Connection::default()
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            match rt.block_on(Cluster::connect(&conn)) {
+                Ok(_) | Err(KubeError::Kubeconfig { .. } | KubeError::Settings(_) | KubeError::Unexpected { .. } | KubeError::Unreachable { .. }) => {}
+                Err(other) => prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
+}
