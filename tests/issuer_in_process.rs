@@ -6,7 +6,8 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use irsa::provider::{IrsaProvider, ProviderData};
+use irsa::context::ProviderData;
+use irsa::provider::IrsaProvider;
 use irsa::resources::issuer::Issuer;
 use irsa::tfplugin::{
     ApplyRequest, CancellationToken, Diagnostics, PlanRequest, Provider, Resource, Value,
