@@ -58,6 +58,9 @@ impl ToDiagnostic for LocationError {
             LocationError::DottedVirtualHost { .. } => {
                 "Bucket name unusable with virtual-hosted URLs"
             }
+            LocationError::ObjectKey { .. } | LocationError::KeyIsDiscovery { .. } => {
+                "Invalid object key"
+            }
             _ => "Invalid path",
         };
         Diagnostic::error(summary, self.to_string())

@@ -707,56 +707,116 @@ fn cluster_problems_are_clear_errors_at_plan_time() {
 }
 
 /// Mistakes in the configuration fail at validate time, naming the
-/// attribute, without contacting AWS or a cluster.
+/// attribute (Terraform shows its line), without contacting AWS or a
+/// cluster, and without echoing key material.
 #[test]
 fn bad_configuration_fails_validate_naming_the_attribute() {
     let moto = Moto::shared();
     let keys_dir = tempfile::tempdir().unwrap();
     let pair = key_pair(keys_dir.path(), "sa", false);
-    let cases: Vec<(&str, String, &[&str])> = vec![
+    let pem = "  public_keys_pem = [file(\"sa.pub\")]\n";
+    let host_with_ca = |ca: &str| {
+        format!(
+            "  cluster {{\n    host = \"https://10.0.0.1:6443\"\n    cluster_ca_certificate = {ca}\n    jwks_endpoint = true\n  }}\n"
+        )
+    };
+    // (case, key, resource body, what the output must show)
+    let cases: Vec<(&str, &str, String, &[&str])> = vec![
         (
             "private key",
+            "keys.json",
             "  public_keys_pem = [file(\"sa.key\")]\n".into(),
             &["Invalid public key", "private", "public_keys_pem"],
         ),
         (
             "no source",
+            "keys.json",
             "  public_keys_pem = []\n".into(),
             &["No keys to publish", "cluster_created"],
         ),
         (
             "two cluster sources",
+            "keys.json",
             "  cluster {\n    config_path = \"k\"\n    jwks_endpoint = true\n    secret {\n      namespace = \"default\"\n      name = \"c1-sa\"\n    }\n  }\n".into(),
             &["Two key sources", "jwks_endpoint"],
         ),
         (
             "no cluster source",
+            "keys.json",
             "  cluster {\n    config_path = \"k\"\n  }\n".into(),
             &["No key source in the cluster block", "secret"],
         ),
         (
             "bad namespace",
+            "keys.json",
             "  cluster {\n    config_path = \"k\"\n    secret {\n      namespace = \"Tkg_System\"\n      name = \"c1-sa\"\n    }\n  }\n".into(),
             &["Invalid secret reference", "Tkg_System", "namespace"],
         ),
         (
             "host and kubeconfig",
+            "keys.json",
             "  cluster {\n    config_path = \"k\"\n    host = \"https://10.0.0.1:6443\"\n    jwks_endpoint = true\n  }\n".into(),
             &["Conflicting connection settings", "host"],
         ),
         (
             "leading slash",
-            "  public_keys_pem = [file(\"sa.pub\")]\n".into(),
+            "/keys.json",
+            pem.into(),
             &["Invalid object key", "starts with '/'"],
         ),
+        (
+            "discovery key",
+            ".well-known/openid-configuration",
+            pem.into(),
+            &[
+                "Invalid object key",
+                "discovery document",
+                "key = \".well-known/openid-configuration\"",
+            ],
+        ),
+        (
+            "discovery key under a prefix",
+            "c1/.well-known/openid-configuration",
+            pem.into(),
+            &[
+                "Invalid object key",
+                "discovery document",
+                "key = \"c1/.well-known/openid-configuration\"",
+            ],
+        ),
+        (
+            "bad region",
+            "keys.json",
+            format!("  region = \"EU West 1\"\n{pem}"),
+            &["Invalid region", "region = \"EU West 1\""],
+        ),
+        (
+            "bad CA certificate",
+            "keys.json",
+            host_with_ca("\"not a certificate\""),
+            &[
+                "Invalid CA certificate",
+                "cluster_ca_certificate = \"not a certificate\"",
+            ],
+        ),
+        (
+            "private key as CA certificate",
+            "keys.json",
+            host_with_ca("file(\"sa.key\")"),
+            &[
+                "Invalid CA certificate",
+                "private key",
+                "cluster_ca_certificate = file(\"sa.key\")",
+            ],
+        ),
     ];
+    let key_material: Vec<&str> = pair
+        .private_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
     for version in TfVersion::all() {
-        for (name, body, expected) in &cases {
-            let key = if *name == "leading slash" {
-                "/keys.json"
-            } else {
-                "keys.json"
-            };
+        for (name, key, body, expected) in &cases {
             let wd = workdir(
                 moto,
                 version,
@@ -774,6 +834,12 @@ fn bad_configuration_fails_validate_naming_the_attribute() {
                 assert!(
                     text.contains(needle),
                     "{version:?} {name}: no {needle:?} in:\n{out}"
+                );
+            }
+            for line in &key_material {
+                assert!(
+                    !out.combined().contains(line),
+                    "{version:?} {name}: key material in:\n{out}"
                 );
             }
         }

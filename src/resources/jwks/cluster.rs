@@ -1,0 +1,339 @@
+//! The `cluster` block: how to reach a running cluster and where its
+//! service-account public keys are, as one schema piece (for `irsa_jwks`,
+//! and for any data source that reads the same keys), and the reading of
+//! those keys through [`crate::kube`].
+//!
+//! Connect either with a kubeconfig (`config_path`, `config_context`) or with
+//! `host`, `token` and `cluster_ca_certificate`; take the keys either from a
+//! secret (`secret { namespace, name, key }`) or from the apiserver's own
+//! `/openid/v1/jwks` (`jwks_endpoint = true`).
+
+use crate::attributes::{self, rule};
+use crate::context::ProviderData;
+use crate::domain::cluster_keys::{self, DEFAULT_SECRET_KEY};
+use crate::domain::keys::PublicKey;
+use crate::errors::ToDiagnostic;
+use crate::framework::model as m;
+use crate::framework::validator;
+use crate::framework::{Attr, BlockSpec, Constraint};
+use crate::kube::{Cluster, Connection, KubeError};
+use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Mode, Value};
+
+/// The name of the block.
+pub const CLUSTER: &str = "cluster";
+
+pub const CONFIG_PATH: &str = "config_path";
+pub const CONFIG_CONTEXT: &str = "config_context";
+pub const HOST: &str = "host";
+pub const TOKEN: &str = "token";
+pub const CLUSTER_CA_CERTIFICATE: &str = "cluster_ca_certificate";
+pub const JWKS_ENDPOINT: &str = "jwks_endpoint";
+pub const SECRET: &str = "secret";
+
+/// The attributes of the `secret` block inside `cluster`.
+pub const NAMESPACE: &str = "namespace";
+pub const NAME: &str = "name";
+pub const SECRET_KEY: &str = "key";
+
+/// The path of an attribute of the block.
+pub fn at(name: &str) -> AttrPath {
+    AttrPath::attr(CLUSTER).then_attr(name)
+}
+
+/// The path of an attribute of the `secret` block.
+pub fn secret_at(name: &str) -> AttrPath {
+    at(SECRET).then_attr(name)
+}
+
+/// The `cluster` block, with `description` as its own description. The
+/// token is write-only on Terraform 1.11 and later (see [`stored`]).
+pub fn block(description: &str) -> BlockSpec {
+    use Mode::{Optional, OptionalComputed, Required};
+    let secret = BlockSpec::new(
+        "Read the public key from a secret, e.g. the Cluster API secret `<cluster>-sa` in the workload cluster's \
+         namespace of the management cluster. Only the named key is read; the rest of the secret (its `tls.key`) \
+         is dropped unread and never stored.",
+    )
+    .attr(
+        Attr::string(NAMESPACE, Required, "Namespace of the secret.")
+            .validate(rule(cluster_keys::validate_namespace)),
+    )
+    .attr(
+        Attr::string(NAME, Required, "Name of the secret, e.g. `workload-1-sa`.")
+            .validate(rule(cluster_keys::validate_secret_name)),
+    )
+    .attr(
+        Attr::string(
+            SECRET_KEY,
+            OptionalComputed,
+            "Key of the secret's data that holds the PEM public key (a `PUBLIC KEY`, a certificate or a bundle of \
+             them). Default `tls.crt`.",
+        )
+        .default(Value::string(DEFAULT_SECRET_KEY))
+        .validate(rule(cluster_keys::validate_secret_key)),
+    );
+    BlockSpec::new(description)
+        .attr(Attr::string(
+            CONFIG_PATH,
+            Optional,
+            "Path of a kubeconfig file. Only the path is stored; the file is read when planning.",
+        ))
+        .attr(Attr::string(
+            CONFIG_CONTEXT,
+            Optional,
+            "Context of the kubeconfig to use. Default: its current context.",
+        ))
+        .attr(
+            Attr::string(
+                HOST,
+                Optional,
+                "URL of the Kubernetes API server, e.g. `https://10.0.0.10:6443`. Use with `token` and \
+                 `cluster_ca_certificate` instead of a kubeconfig.",
+            )
+            .validate(validator::string(validate_host)),
+        )
+        .attr(
+            Attr::string(
+                TOKEN,
+                Optional,
+                "Bearer token for `host`. Never logged. Write-only on Terraform 1.11 and later: it is used when \
+                 planning and applying and never kept in the plan or the state. Older Terraform versions keep \
+                 resource arguments in the state (marked sensitive); there, prefer `config_path`, which keeps only \
+                 the file's path.",
+            )
+            .sensitive()
+            .write_only(),
+        )
+        .attr(
+            Attr::string(
+                CLUSTER_CA_CERTIFICATE,
+                Optional,
+                "PEM CA certificate of the API server at `host`. Default: the system roots.",
+            )
+            .validate(attributes::ca_certificate()),
+        )
+        .attr(Attr::bool(
+            JWKS_ENDPOINT,
+            Optional,
+            "Read the apiserver's own key set from `/openid/v1/jwks` (what `kubectl get --raw /openid/v1/jwks` \
+             shows). Each key's `kid` is derived again from the key, and a key served with a different `kid` is \
+             refused. Needs Kubernetes 1.20+ and `get` on that URL (`system:service-account-issuer-discovery`).",
+        ))
+        .block(SECRET, secret)
+        .constraint(
+            Constraint::exactly_one_of(&[CONFIG_PATH, HOST])
+                .when_conflicting(
+                    "Conflicting connection settings",
+                    "Set either config_path (with config_context) or host (with token and cluster_ca_certificate), \
+                     not both.",
+                )
+                .when_missing(
+                    "No connection settings",
+                    "Set config_path (a kubeconfig file) or host (with token and cluster_ca_certificate).",
+                ),
+        )
+        .constraint(
+            Constraint::exactly_one_of(&[SECRET, JWKS_ENDPOINT])
+                .when_conflicting(
+                    "Two key sources in the cluster block",
+                    "Set either a secret block or jwks_endpoint = true, not both.",
+                )
+                .when_missing(
+                    "No key source in the cluster block",
+                    "Add a secret { namespace, name } block (for Cluster API: the <cluster>-sa secret in the \
+                     management cluster) or set jwks_endpoint = true to read the apiserver's /openid/v1/jwks.",
+                ),
+        )
+}
+
+fn validate_host(host: &str) -> Result<(), Diagnostic> {
+    if host.starts_with("https://") || host.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(Diagnostic::error(
+            "Invalid API server URL",
+            format!("host {host:?} must be a URL like https://10.0.0.10:6443."),
+        ))
+    }
+}
+
+/// The checks of the block that its constraints cannot say: a setting of
+/// one way of connecting used with the other, reported at that setting.
+/// Only known values count: an unknown one is neither set nor unset.
+pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
+    let state = |name: &str| match cluster.attr(name) {
+        Value::Unknown => None,
+        Value::Null => Some(false),
+        _ => Some(true),
+    };
+    let kubeconfig_only = state(CONFIG_PATH) == Some(true) && state(HOST) == Some(false);
+    let host_only = state(HOST) == Some(true) && state(CONFIG_PATH) == Some(false);
+    if kubeconfig_only {
+        for name in [TOKEN, CLUSTER_CA_CERTIFICATE] {
+            if state(name) == Some(true) {
+                diags.push(
+                    Diagnostic::error(
+                        "Setting used without host",
+                        format!(
+                            "{name} is used with host only; with config_path the kubeconfig supplies it."
+                        ),
+                    )
+                    .at(at(name)),
+                );
+            }
+        }
+    }
+    if host_only && state(CONFIG_CONTEXT) == Some(true) {
+        diags.push(
+            Diagnostic::error(
+                "Setting used without config_path",
+                "config_context selects a context of the kubeconfig at config_path.",
+            )
+            .at(at(CONFIG_CONTEXT)),
+        );
+    }
+}
+
+/// The cluster block the keys are read with: the planned block (with its
+/// defaults) and the configured token, which a plan on Terraform 1.11 and
+/// later never holds.
+pub fn with_token(planned: &Value, config: &Value) -> Value {
+    let mut cluster = planned.clone();
+    cluster.set_attr(TOKEN, config.attr(TOKEN).clone());
+    cluster
+}
+
+/// The cluster block as plans and state hold it: without the token where
+/// Terraform supports write-only attributes.
+pub fn stored(data: &ProviderData, mut cluster: Value) -> Value {
+    if data.write_only_supported() {
+        cluster.set_attr(TOKEN, Value::Null);
+    }
+    cluster
+}
+
+/// A configured, planned or stored `cluster` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterModel {
+    pub config_path: Option<String>,
+    pub config_context: Option<String>,
+    pub host: Option<String>,
+    pub token: Option<String>,
+    pub cluster_ca_certificate: Option<String>,
+    pub jwks_endpoint: Option<bool>,
+    pub secret: Option<SecretModel>,
+}
+
+/// The `secret` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecretModel {
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub key: Option<String>,
+}
+
+impl ClusterModel {
+    /// `None` when the block is absent.
+    pub fn from_value(v: &Value) -> Option<ClusterModel> {
+        let secret = v.attr(SECRET);
+        matches!(v, Value::Object(_)).then(|| ClusterModel {
+            config_path: m::string(v, CONFIG_PATH),
+            config_context: m::string(v, CONFIG_CONTEXT),
+            host: m::string(v, HOST),
+            token: m::string(v, TOKEN),
+            cluster_ca_certificate: m::string(v, CLUSTER_CA_CERTIFICATE),
+            jwks_endpoint: m::bool(v, JWKS_ENDPOINT),
+            secret: matches!(secret, Value::Object(_)).then(|| SecretModel {
+                namespace: m::string(secret, NAMESPACE),
+                name: m::string(secret, NAME),
+                key: m::string(secret, SECRET_KEY),
+            }),
+        })
+    }
+
+    pub fn to_value(&self) -> Value {
+        let secret = self.secret.as_ref().map_or(Value::Null, |s| {
+            m::object([
+                (NAMESPACE, m::opt_string(s.namespace.as_deref())),
+                (NAME, m::opt_string(s.name.as_deref())),
+                (SECRET_KEY, m::opt_string(s.key.as_deref())),
+            ])
+        });
+        m::object([
+            (CONFIG_PATH, m::opt_string(self.config_path.as_deref())),
+            (
+                CONFIG_CONTEXT,
+                m::opt_string(self.config_context.as_deref()),
+            ),
+            (HOST, m::opt_string(self.host.as_deref())),
+            (TOKEN, m::opt_string(self.token.as_deref())),
+            (
+                CLUSTER_CA_CERTIFICATE,
+                m::opt_string(self.cluster_ca_certificate.as_deref()),
+            ),
+            (
+                JWKS_ENDPOINT,
+                self.jwks_endpoint.map_or(Value::Null, Value::Bool),
+            ),
+            (SECRET, secret),
+        ])
+    }
+
+    fn connection(&self) -> Connection {
+        Connection {
+            config_path: self.config_path.clone(),
+            config_context: self.config_context.clone(),
+            host: self.host.clone(),
+            token: self.token.clone(),
+            cluster_ca_certificate: self.cluster_ca_certificate.clone(),
+        }
+    }
+
+    /// A cluster error, at the setting to check: the secret's name or key,
+    /// the token, or else the connection setting in use.
+    fn diagnostic(&self, e: &KubeError) -> Diagnostic {
+        let connection = if self.host.is_none() {
+            at(CONFIG_PATH)
+        } else {
+            at(HOST)
+        };
+        let path = match e {
+            KubeError::Kubeconfig { .. } => at(CONFIG_PATH),
+            KubeError::Unauthorized { .. } if self.token.is_some() => at(TOKEN),
+            KubeError::SecretNotFound { .. } => secret_at(NAME),
+            KubeError::KeyMissing { .. } => secret_at(SECRET_KEY),
+            KubeError::JwksUnavailable { .. } => at(JWKS_ENDPOINT),
+            _ => connection,
+        };
+        e.to_diagnostic().at(path)
+    }
+
+    /// Read the keys from the cluster (one or two API requests): from the
+    /// secret when there is one, else from the apiserver's JWKS.
+    pub async fn read_keys(&self) -> Result<Vec<PublicKey>, Diagnostic> {
+        let client = Cluster::connect(&self.connection())
+            .await
+            .map_err(|e| self.diagnostic(&e))?;
+        let secret = self.secret.as_ref();
+        if let Some((namespace, name)) =
+            secret.and_then(|s| Some((s.namespace.as_deref()?, s.name.as_deref()?)))
+        {
+            let key = secret
+                .and_then(|s| s.key.as_deref())
+                .unwrap_or(DEFAULT_SECRET_KEY);
+            let value = client
+                .secret_value(namespace, name, key)
+                .await
+                .map_err(|e| self.diagnostic(&e))?;
+            cluster_keys::keys_from_secret(namespace, name, key, &value)
+                .map_err(|e| e.to_diagnostic().at(secret_at(SECRET_KEY)))
+        } else {
+            let served = client
+                .apiserver_jwks()
+                .await
+                .map_err(|e| self.diagnostic(&e))?;
+            cluster_keys::keys_from_served_jwks(&served)
+                .map_err(|e| e.to_diagnostic().at(at(JWKS_ENDPOINT)))
+        }
+    }
+}
