@@ -76,7 +76,10 @@ pub fn block(description: &str) -> BlockSpec {
         .attr(Attr::string(
             CONFIG_PATH,
             Optional,
-            "Path of a kubeconfig file. Only the path is stored; the file is read when planning.",
+            "Path of a kubeconfig file; `~` stands for the home directory. Default: `KUBE_CONFIG_PATH`, as for the \
+             kubernetes provider. Only the path is stored; the file is read when planning. A proxy in \
+             `HTTPS_PROXY` is used unless `NO_PROXY` names the API server, and a kubeconfig cluster's `proxy-url` \
+             takes precedence.",
         ))
         .attr(Attr::string(
             CONFIG_CONTEXT,
@@ -121,16 +124,11 @@ pub fn block(description: &str) -> BlockSpec {
         ))
         .block(SECRET, secret)
         .constraint(
-            Constraint::exactly_one_of(&[CONFIG_PATH, HOST])
-                .when_conflicting(
-                    "Conflicting connection settings",
-                    "Set either config_path (with config_context) or host (with token and cluster_ca_certificate), \
-                     not both.",
-                )
-                .when_missing(
-                    "No connection settings",
-                    "Set config_path (a kubeconfig file) or host (with token and cluster_ca_certificate).",
-                ),
+            Constraint::conflicts_with(&[CONFIG_PATH, HOST]).when_conflicting(
+                "Conflicting connection settings",
+                "Set either config_path (with config_context) or host (with token and cluster_ca_certificate), \
+                 not both.",
+            ),
         )
         .constraint(
             Constraint::exactly_one_of(&[SECRET, JWKS_ENDPOINT])
@@ -144,6 +142,13 @@ pub fn block(description: &str) -> BlockSpec {
                      management cluster) or set jwks_endpoint = true to read the apiserver's /openid/v1/jwks.",
                 ),
         )
+}
+
+/// `KUBE_CONFIG_PATH`, when set and not empty.
+fn kube_config_path() -> Option<String> {
+    std::env::var("KUBE_CONFIG_PATH")
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 fn validate_host(host: &str) -> Result<(), Diagnostic> {
@@ -161,6 +166,9 @@ fn validate_host(host: &str) -> Result<(), Diagnostic> {
 /// one way of connecting used with the other, reported at that setting.
 /// Only known values count: an unknown one is neither set nor unset.
 pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
+    if !matches!(cluster, Value::Object(_)) {
+        return;
+    }
     let state = |name: &str| match cluster.attr(name) {
         Value::Unknown => None,
         Value::Null => Some(false),
@@ -182,6 +190,21 @@ pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
                 );
             }
         }
+    }
+    // Neither: the kubeconfig named by KUBE_CONFIG_PATH, as the kubernetes
+    // provider reads it.
+    if state(CONFIG_PATH) == Some(false)
+        && state(HOST) == Some(false)
+        && kube_config_path().is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "No connection settings",
+                "Set config_path (a kubeconfig file) or host (with token and cluster_ca_certificate), or \
+                 KUBE_CONFIG_PATH in the environment.",
+            )
+            .at(at(CONFIG_PATH)),
+        );
     }
     if host_only && state(CONFIG_CONTEXT) == Some(true) {
         diags.push(
@@ -281,7 +304,10 @@ impl ClusterModel {
 
     fn connection(&self) -> Connection {
         Connection {
-            config_path: self.config_path.clone(),
+            config_path: match (&self.config_path, &self.host) {
+                (None, None) => kube_config_path(),
+                (path, _) => path.clone(),
+            },
             config_context: self.config_context.clone(),
             host: self.host.clone(),
             token: self.token.clone(),
