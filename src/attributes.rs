@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use crate::domain::arn::{self, OidcProviderArn};
 use crate::domain::certificates;
+use crate::domain::discovery;
 use crate::domain::keys::{self, PublicKey};
+use crate::domain::oidc_provider;
 use crate::domain::region;
 use crate::domain::s3_issuer;
 use crate::domain::tags;
@@ -21,6 +23,32 @@ pub fn rule<E: ToDiagnostic>(
     f: impl Fn(&str) -> Result<(), E> + Send + Sync + 'static,
 ) -> Arc<dyn Validator> {
     validator::string(move |s| f(s).map_err(|e| e.to_diagnostic()))
+}
+
+/// A list or set whose length a domain rule checks; the refusal names the
+/// attribute.
+pub fn count<E: ToDiagnostic>(
+    f: impl Fn(usize) -> Result<(), E> + Send + Sync + 'static,
+) -> Arc<dyn Validator> {
+    validator::from_fn(move |v| match v.as_elements() {
+        Some(items) => f(items.len()).map_err(|e| e.to_diagnostic()),
+        None => Ok(()),
+    })
+}
+
+/// A JWS algorithm an issuer may announce for its tokens.
+pub fn signing_algorithm() -> Arc<dyn Validator> {
+    rule(discovery::validate_signing_algorithm)
+}
+
+/// An IAM OIDC provider's client ID (audience).
+pub fn client_id() -> Arc<dyn Validator> {
+    rule(oidc_provider::validate_client_id)
+}
+
+/// A CA certificate thumbprint as IAM takes it.
+pub fn thumbprint() -> Arc<dyn Validator> {
+    rule(oidc_provider::validate_thumbprint)
 }
 
 /// An AWS region name.

@@ -1,6 +1,7 @@
 //! Where typed errors become diagnostics: each error type gets a summary
 //! here, and its own message as the detail. Callers attach the attribute path.
 
+use crate::aws::bucket_policy::BucketPolicyError;
 use crate::aws::AwsError;
 use crate::domain::arn::ArnError;
 use crate::domain::bucket_policy::PolicyError;
@@ -170,6 +171,27 @@ impl ToDiagnostic for AwsError {
             _ => "",
         };
         Diagnostic::error(summary, format!("{self}{hint}"))
+    }
+}
+
+impl ToDiagnostic for BucketPolicyError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            BucketPolicyError::Unreadable(e) => e.to_diagnostic(),
+            BucketPolicyError::Aws(e) => {
+                let mut d = e.to_diagnostic();
+                if e.code() == Some("AccessDenied") {
+                    d.detail.push_str(
+                        "\n\nS3 refused the public-read policy. If the account's S3 Block Public Access settings \
+                         block public bucket policies (BlockPublicPolicy), the issuer cannot be public: IAM and \
+                         every other OIDC client must read the discovery document anonymously. Allow public bucket \
+                         policies for this bucket's account, or check that the credentials may call \
+                         s3:PutBucketPolicy.",
+                    );
+                }
+                d
+            }
+        }
     }
 }
 

@@ -112,7 +112,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
         vec![
-            Arc::new(resources::issuer::Issuer),
+            Arc::new(Managed::new(resources::issuer::Issuer)),
             Arc::new(Managed::new(resources::jwks::JwksObject)),
             Arc::new(Managed::new(resources::role::Role)),
         ]

@@ -629,6 +629,23 @@ fn bad_input_fails_at_plan_time_naming_the_attribute() {
             "url_style = \"path\"",
             "bucket = \"my.dotted.bucket\"",
         ),
+        // The one tag rule: the reserved prefix, a character AWS refuses,
+        // and more tags than one object may carry.
+        (
+            "bucket = \"ok-bucket\"\n  tags = { \"aws:owner\" = \"x\" }",
+            "Invalid tags",
+            "tags = { \"aws:owner\" = \"x\" }",
+        ),
+        (
+            "bucket = \"ok-bucket\"\n  tags = { \"a#b\" = \"x\" }",
+            "Invalid tags",
+            "tags = { \"a#b\" = \"x\" }",
+        ),
+        (
+            "bucket = \"ok-bucket\"\n  tags = { for i in range(51) : \"k${i}\" => \"v\" }",
+            "Invalid tags",
+            "tags = { for i in range(51) : \"k${i}\" => \"v\" }",
+        ),
     ];
     for version in TfVersion::all() {
         for (body, summary, mention) in cases {

@@ -9,6 +9,7 @@
 //! metadata), and credentials are resolved on the first API call. So the
 //! provider's pure data sources work on a machine with no AWS set-up at all.
 
+pub mod bucket_policy;
 pub mod error;
 pub mod iam_role;
 pub mod oidc_provider;

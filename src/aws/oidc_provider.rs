@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::Client;
 
 use super::error::AwsError;
+use crate::domain::issuer::issuer_host_path;
 use crate::domain::oidc_provider::{client_id_changes, tag_changes};
 
 /// What IAM knows about a provider.
@@ -57,6 +58,30 @@ pub async fn create(
             resource: format!("provider for {url}"),
             message: "the answer carried no ARN".into(),
         })
+}
+
+/// Create the provider for the issuer at `url`, or adopt the one that
+/// already exists for it (left behind by an interrupted apply or a lost
+/// state), found with [`find_by_url`]. Returns its ARN.
+pub async fn create_or_adopt(
+    c: &Client,
+    url: &str,
+    client_ids: &[String],
+    thumbprints: Option<&[String]>,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    match create(c, url, client_ids, thumbprints, tags).await {
+        Err(e) if e.code() == Some(ALREADY_EXISTS) => {
+            match find_by_url(c, issuer_host_path(url)).await? {
+                Some(arn) => {
+                    log::info!("adopting the existing OIDC provider {arn}");
+                    Ok(arn)
+                }
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
 }
 
 /// GetOpenIDConnectProvider: the URL, client IDs, thumbprints and tags in

@@ -6,6 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::discovery::{DiscoveryDocument, DEFAULT_SIGNING_ALGORITHM};
 use super::partition::Partition;
 
 /// Where OIDC clients look for the discovery document, relative to the issuer.
@@ -34,6 +35,10 @@ impl UrlStyle {
         (UrlStyle::VirtualHosted, "virtual-hosted"),
         (UrlStyle::Path, "path"),
     ];
+
+    /// The attribute values, the default first: the one list behind the
+    /// attribute's validator and its description.
+    pub const NAMES: [&'static str; 2] = [UrlStyle::ALL[0].1, UrlStyle::ALL[1].1];
 
     pub fn name(self) -> &'static str {
         UrlStyle::ALL
@@ -263,6 +268,18 @@ pub struct S3Issuer {
 }
 
 impl S3Issuer {
+    /// The issuer at `bucket` and `prefix` in `region`, with the default URL
+    /// style and JWKS path.
+    pub fn with_defaults(bucket: &str, prefix: Option<&str>, region: &str) -> S3Issuer {
+        S3Issuer {
+            bucket: bucket.to_owned(),
+            prefix: prefix.map(str::to_owned),
+            region: region.to_owned(),
+            url_style: UrlStyle::VirtualHosted,
+            jwks_path: DEFAULT_JWKS_PATH.to_owned(),
+        }
+    }
+
     pub fn partition(&self) -> Partition {
         Partition::of_region(&self.region)
     }
@@ -386,6 +403,46 @@ pub fn jwks_path_of(issuer_url: &str, jwks_uri: &str) -> Option<String> {
         .strip_prefix('/')
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
+}
+
+/// An issuer as its published discovery document describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub issuer: S3Issuer,
+    pub signing_algorithms: Vec<String>,
+}
+
+/// The settings the issuer at `location`'s bucket, prefix and region was
+/// published with, read back from its discovery document (`document`, the
+/// published text), for import: the URL style whose issuer URL the document
+/// names, the JWKS path that its `jwks_uri` gives below its issuer, and the
+/// algorithms it announces. What the document does not tell, or a missing or
+/// unreadable document, keeps `location`'s URL style and JWKS path and the
+/// default algorithm, `RS256`.
+pub fn published_settings(location: &S3Issuer, document: Option<&str>) -> Published {
+    let mut issuer = location.clone();
+    let mut signing_algorithms = vec![DEFAULT_SIGNING_ALGORITHM.to_owned()];
+    if let Some(doc) = document.and_then(DiscoveryDocument::parse) {
+        for (style, _) in UrlStyle::ALL {
+            let candidate = S3Issuer {
+                url_style: style,
+                ..issuer.clone()
+            };
+            if candidate.issuer_url() == doc.issuer {
+                issuer.url_style = style;
+            }
+        }
+        if let Some(p) = jwks_path_of(&doc.issuer, &doc.jwks_uri) {
+            issuer.jwks_path = p;
+        }
+        if !doc.id_token_signing_alg_values_supported.is_empty() {
+            signing_algorithms = doc.id_token_signing_alg_values_supported;
+        }
+    }
+    Published {
+        issuer,
+        signing_algorithms,
+    }
 }
 
 #[cfg(test)]
@@ -626,5 +683,60 @@ mod tests {
         );
         assert_eq!(jwks_path_of("https://x/c", "https://y/c/keys.json"), None);
         assert_eq!(jwks_path_of("https://x/c", "https://x/c/"), None);
+    }
+
+    #[test]
+    fn url_style_names_follow_the_styles() {
+        assert_eq!(UrlStyle::NAMES, ["virtual-hosted", "path"]);
+        for name in UrlStyle::NAMES {
+            assert_eq!(UrlStyle::parse(name).map(UrlStyle::name), Some(name));
+        }
+    }
+
+    #[test]
+    fn published_settings_are_read_back_from_the_document() {
+        let published = issuer("oidc.a", Some("c"), "eu-west-1", UrlStyle::Path);
+        let doc = DiscoveryDocument::new(
+            &published.issuer_url(),
+            &format!("{}/openid/v1/jwks", published.issuer_url()),
+            &["ES256".to_owned(), "RS256".to_owned()],
+        )
+        .to_json();
+        let at = S3Issuer::with_defaults("oidc.a", Some("c"), "eu-west-1");
+        let p = published_settings(&at, Some(&doc));
+        assert_eq!(p.issuer.url_style, UrlStyle::Path);
+        assert_eq!(p.issuer.jwks_path, "openid/v1/jwks");
+        assert_eq!(p.issuer.prefix.as_deref(), Some("c"));
+        assert_eq!(p.signing_algorithms, vec!["ES256", "RS256"]);
+
+        let virtual_hosted = issuer("oidc-a", None, "us-east-1", UrlStyle::VirtualHosted);
+        let doc = DiscoveryDocument::new(
+            &virtual_hosted.issuer_url(),
+            &virtual_hosted.jwks_uri(),
+            &[],
+        )
+        .to_json();
+        let at = S3Issuer::with_defaults("oidc-a", None, "us-east-1");
+        assert_eq!(at, virtual_hosted);
+        let p = published_settings(&at, Some(&doc));
+        assert_eq!(p.issuer, virtual_hosted);
+        assert_eq!(p.signing_algorithms, vec!["RS256"], "none announced");
+    }
+
+    #[test]
+    fn without_a_readable_document_the_defaults_stay() {
+        let at = S3Issuer::with_defaults("oidc-a", None, "us-east-1");
+        let defaults = Published {
+            issuer: at.clone(),
+            signing_algorithms: vec!["RS256".to_owned()],
+        };
+        assert_eq!(published_settings(&at, None), defaults);
+        assert_eq!(published_settings(&at, Some("not json")), defaults);
+        // A document for another URL: neither style matches, and the JWKS
+        // path is the one below the document's own issuer.
+        let doc = DiscoveryDocument::new("https://elsewhere", "https://elsewhere/k", &[]).to_json();
+        let p = published_settings(&at, Some(&doc));
+        assert_eq!(p.issuer.url_style, UrlStyle::VirtualHosted);
+        assert_eq!(p.issuer.jwks_path, "k");
     }
 }

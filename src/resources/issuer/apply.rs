@@ -1,0 +1,366 @@
+//! Create, update and destroy of `irsa_issuer`. Create and update are one
+//! converge: each step makes one part of AWS match the plan (the bucket, the
+//! discovery document, the policy statements, the OIDC provider), with a
+//! stop check between steps, and the state returned, also on failure,
+//! records what exists.
+
+use crate::aws::{bucket_policy as policy, found, oidc_provider, s3, AwsError};
+use crate::context::ProviderData;
+use crate::domain::bucket_policy::{issuer_statements, sids};
+use crate::domain::oidc_provider::same_thumbprints;
+use crate::domain::s3_issuer::{self, S3Issuer};
+use crate::errors::ToDiagnostic;
+use crate::framework::{stop, Change, Stopped};
+use crate::tfplugin::{AttrPath, CancellationToken, Diagnostic, Diagnostics, Value};
+
+use super::model::IssuerModel;
+use super::schema::{BUCKET, FORCE_DESTROY};
+use super::Aws;
+
+/// What an apply has done so far.
+struct Progress {
+    /// The state that is true now.
+    truth: IssuerModel,
+    /// Whether anything exists; on create, nothing does until a step
+    /// succeeds.
+    exists: bool,
+}
+
+impl Progress {
+    /// On create nothing exists yet; on update the refreshed prior state
+    /// says what does.
+    fn start(creating: bool, want: &IssuerModel, prior: &IssuerModel) -> Progress {
+        let mut truth = want.clone();
+        if creating {
+            truth.discovery_json = None;
+            truth.bucket_policy_statements = None;
+            truth.oidc_provider_arn = None;
+            truth.tags = None;
+        } else {
+            truth.discovery_json = prior.discovery_json.clone();
+            truth.bucket_policy_statements = prior.bucket_policy_statements.clone();
+            truth.oidc_provider_arn = prior.oidc_provider_arn.clone();
+            truth.client_ids = prior.client_ids.clone();
+            truth.thumbprints = prior.thumbprints.clone();
+            truth.tags = prior.tags.clone();
+        }
+        Progress {
+            truth,
+            exists: !creating,
+        }
+    }
+
+    /// The state to return: what exists, or null when nothing does.
+    fn state(&self) -> Value {
+        if self.exists {
+            self.truth.to_value()
+        } else {
+            Value::Null
+        }
+    }
+}
+
+/// One converge: from what `prior` says exists to what `want` asks for.
+struct Converge<'a> {
+    aws: Aws<'a>,
+    issuer: S3Issuer,
+    want: IssuerModel,
+    prior: IssuerModel,
+    creating: bool,
+    /// The configured thumbprints; `None` lets IAM decide.
+    thumbprints: Option<Vec<String>>,
+    stop: &'a CancellationToken,
+}
+
+fn aws_error(e: AwsError) -> Diagnostic {
+    e.to_diagnostic()
+}
+
+impl Converge<'_> {
+    fn checkpoint(&self) -> Result<(), Diagnostic> {
+        stop::check(self.stop).map_err(Stopped::diagnostic)
+    }
+
+    async fn run(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+        let fresh_public_access = if self.want.bucket_is_ours() {
+            self.bucket(p).await?;
+            self.creating
+        } else {
+            false
+        };
+        self.document(p).await?;
+        self.statements(p, fresh_public_access).await?;
+        self.provider(p).await
+    }
+
+    /// The bucket and its settings, when it is created here.
+    async fn bucket(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+        if self.creating {
+            s3::create_bucket(s3c, bucket, &self.issuer.region)
+                .await
+                .map_err(|e| {
+                    let mut d = e.to_diagnostic().at(AttrPath::attr(BUCKET));
+                    if e.code() == Some("BucketAlreadyOwnedByYou") {
+                        d.detail.push_str(
+                            "\n\nThe bucket exists already. To use it, set create_bucket = false, or import the \
+                             issuer (terraform import <address> <bucket>[/<prefix>]).",
+                        );
+                    }
+                    d
+                })?;
+            p.exists = true;
+            self.checkpoint()?;
+        }
+        s3::enforce_bucket_owner(s3c, bucket)
+            .await
+            .map_err(aws_error)?;
+        s3::allow_public_policy(s3c, bucket)
+            .await
+            .map_err(aws_error)?;
+        let tags = self.want.tag_map();
+        let retag = if self.creating {
+            !tags.is_empty()
+        } else {
+            self.prior.tag_map() != tags
+        };
+        if retag {
+            s3::set_bucket_tags(s3c, bucket, &tags)
+                .await
+                .map_err(aws_error)?;
+        }
+        self.checkpoint()
+    }
+
+    /// The discovery document.
+    async fn document(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+        if p.truth.discovery_json == self.want.discovery_json {
+            return Ok(());
+        }
+        let doc = self.want.discovery_json.as_deref().unwrap_or_default();
+        s3::put_json(
+            &self.aws.s3,
+            &self.issuer.bucket,
+            &self.issuer.discovery_key(),
+            doc,
+        )
+        .await
+        .map_err(aws_error)?;
+        p.exists = true;
+        p.truth.discovery_json = self.want.discovery_json.clone();
+        self.checkpoint()
+    }
+
+    /// This issuer's statements in the bucket policy.
+    async fn statements(
+        &self,
+        p: &mut Progress,
+        fresh_public_access: bool,
+    ) -> Result<(), Diagnostic> {
+        if p.truth.bucket_policy_statements == self.want.bucket_policy_statements {
+            return Ok(());
+        }
+        let wanted = self
+            .want
+            .wanted_statements(&self.issuer)
+            .unwrap_or_default();
+        policy::put_statements(
+            &self.aws.s3,
+            &self.issuer.bucket,
+            &wanted,
+            fresh_public_access,
+        )
+        .await
+        .map_err(|e| {
+            let d = e.to_diagnostic();
+            match e {
+                policy::BucketPolicyError::Unreadable(_) => d.at(AttrPath::attr(BUCKET)),
+                policy::BucketPolicyError::Aws(_) => d,
+            }
+        })?;
+        p.truth.bucket_policy_statements = self.want.bucket_policy_statements.clone();
+        self.checkpoint()
+    }
+
+    /// The IAM OIDC provider: created (or an existing one for the URL
+    /// adopted) when there is none, then its client IDs, thumbprints and
+    /// tags put in place.
+    async fn provider(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+        let iam = self.aws.iam;
+        let client_ids = self.want.client_id_list();
+        let tags = self.want.tag_map();
+        let t = &p.truth;
+        let changed = t.oidc_provider_arn.is_none()
+            || t.client_id_list() != client_ids
+            || self
+                .thumbprints
+                .as_ref()
+                .is_some_and(|want| !same_thumbprints(want, &t.thumbprint_list()))
+            || t.tag_map() != tags;
+        if !changed {
+            return Ok(());
+        }
+        let known = match &p.truth.oidc_provider_arn {
+            Some(arn) => found(oidc_provider::get(iam, arn).await).map_err(aws_error)?,
+            None => None,
+        };
+        let current = match known {
+            Some(current) => current,
+            None => {
+                let arn = oidc_provider::create_or_adopt(
+                    iam,
+                    &self.issuer.issuer_url(),
+                    &client_ids,
+                    self.thumbprints.as_deref(),
+                    &tags,
+                )
+                .await
+                .map_err(aws_error)?;
+                p.exists = true;
+                p.truth.oidc_provider_arn = Some(arn.clone());
+                oidc_provider::get(iam, &arn).await.map_err(aws_error)?
+            }
+        };
+        let arn = current.arn.clone();
+        p.truth.oidc_provider_arn = Some(arn.clone());
+        oidc_provider::update_client_ids(iam, &arn, &current.client_ids, &client_ids)
+            .await
+            .map_err(aws_error)?;
+        p.truth.client_ids = Some(client_ids.into_iter().collect());
+        let thumbprints = match &self.thumbprints {
+            Some(want) if !same_thumbprints(want, &current.thumbprints) => {
+                oidc_provider::set_thumbprints(iam, &arn, want)
+                    .await
+                    .map_err(aws_error)?;
+                want.clone()
+            }
+            Some(want) => want.clone(),
+            None => current.thumbprints.clone(),
+        };
+        p.truth.thumbprints = Some(thumbprints.into_iter().collect());
+        oidc_provider::update_tags(iam, &arn, &current.tags, &tags)
+            .await
+            .map_err(aws_error)
+    }
+}
+
+/// Create or update: make AWS match the plan, starting from what the prior
+/// state (null on create) says exists.
+pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {
+    let mut want = IssuerModel::from_value(c.planned);
+    let Some(issuer) = want.location() else {
+        diags.push(Diagnostic::error(
+            "Incomplete issuer configuration",
+            "The bucket, prefix, region, URL style or JWKS path is still unknown at apply time.",
+        ));
+        return c.prior.clone();
+    };
+    // Values unknown at plan time are known now.
+    want.derive(Some(&issuer));
+    let creating = c.prior.is_null();
+    let prior = IssuerModel::from_value(c.prior);
+    let mut progress = Progress::start(creating, &want, &prior);
+    let run = Converge {
+        aws: Aws::new(data, &issuer),
+        issuer,
+        thumbprints: IssuerModel::from_value(c.config)
+            .thumbprints
+            .map(|t| t.into_iter().collect()),
+        want,
+        prior,
+        creating,
+        stop: c.stop,
+    };
+    match run.run(&mut progress).await {
+        Ok(()) => {
+            progress.truth.tags = run.want.tags.clone();
+            progress.truth.to_value()
+        }
+        Err(d) => {
+            diags.push(d);
+            progress.state()
+        }
+    }
+}
+
+/// Destroy: the discovery document, this issuer's policy statements, the
+/// IAM provider, and the bucket when it was created here. On failure, the
+/// state of what is left.
+pub async fn destroy(data: &ProviderData, prior: Value, diags: &mut Diagnostics) -> Value {
+    let mut truth = IssuerModel::from_value(&prior);
+    let Some(issuer) = truth.location() else {
+        return Value::Null;
+    };
+    match remove(&Aws::new(data, &issuer), &issuer, &mut truth).await {
+        Ok(()) => Value::Null,
+        Err(d) => {
+            diags.push(d);
+            truth.to_value()
+        }
+    }
+}
+
+/// Refuse to delete the bucket when it holds objects this issuer did not
+/// write, naming them, unless `force_destroy` allows it.
+fn check_own_objects(issuer: &S3Issuer, objects: &[s3::StoredObject]) -> Result<(), Diagnostic> {
+    let keys = objects.iter().map(|o| o.key.clone());
+    s3_issuer::check_only_own_objects(&issuer.bucket, keys, &[issuer.discovery_key()])
+        .map_err(|e| e.to_diagnostic().at(AttrPath::attr(FORCE_DESTROY)))
+}
+
+async fn remove(
+    aws: &Aws<'_>,
+    issuer: &S3Issuer,
+    truth: &mut IssuerModel,
+) -> Result<(), Diagnostic> {
+    let ours = truth.bucket_is_ours();
+    let force = truth.force_destroy.unwrap_or(false);
+    let bucket = &issuer.bucket;
+
+    // Refuse before touching anything when the bucket would have to go
+    // with objects this issuer did not write.
+    let mut bucket_exists = true;
+    if ours && !force {
+        match found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)? {
+            Some(objects) => check_own_objects(issuer, &objects)?,
+            None => bucket_exists = false,
+        }
+    }
+
+    if bucket_exists {
+        let deleted = found(s3::delete_object(&aws.s3, bucket, &issuer.discovery_key()).await);
+        match deleted.map_err(aws_error)? {
+            Some(()) => truth.discovery_json = None,
+            None => bucket_exists = false,
+        }
+    }
+    if bucket_exists && !ours {
+        let own = sids(&issuer_statements(issuer, ours));
+        found(policy::remove_statements(&aws.s3, bucket, &own).await).map_err(aws_error)?;
+        truth.bucket_policy_statements = None;
+    }
+
+    let arn = match &truth.oidc_provider_arn {
+        Some(a) => Some(a.clone()),
+        None => oidc_provider::find_by_url(aws.iam, &issuer.issuer_host_path())
+            .await
+            .map_err(aws_error)?,
+    };
+    if let Some(arn) = arn {
+        found(oidc_provider::delete(aws.iam, &arn).await).map_err(aws_error)?;
+        truth.oidc_provider_arn = None;
+    }
+
+    if ours && bucket_exists {
+        if let Some(objects) = found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)? {
+            if !force {
+                check_own_objects(issuer, &objects)?;
+            }
+            s3::delete_objects(&aws.s3, bucket, &objects)
+                .await
+                .map_err(aws_error)?;
+            found(s3::delete_bucket(&aws.s3, bucket).await).map_err(aws_error)?;
+        }
+    }
+    Ok(())
+}

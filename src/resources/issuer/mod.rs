@@ -1,0 +1,117 @@
+//! `irsa_issuer`: a public OIDC issuer in S3, registered with IAM.
+//!
+//! It writes the discovery document into a bucket (created here, or one
+//! that exists), publishes exactly the discovery document and the JWKS with
+//! bucket-policy statements of its own, and registers the issuer as an IAM
+//! OpenID Connect provider.
+//!
+//! Refresh reports what AWS holds (the document's bytes, this issuer's
+//! policy statements, the provider and its settings), while plan computes
+//! what should be there, so any change made outside Terraform shows as a
+//! change and the next apply repairs it in place.
+
+mod apply;
+pub mod model;
+mod plan;
+mod read;
+pub mod schema;
+#[cfg(test)]
+mod tests;
+
+use crate::aws::s3;
+use crate::context::ProviderData;
+use crate::domain::s3_issuer::{self, S3Issuer, UrlStyle};
+use crate::errors::ToDiagnostic;
+use crate::framework::{Change, ManagedResource, Plan, ResourceSchema};
+use crate::tfplugin::{AttrPath, CancellationToken, Diagnostics, Value};
+
+use schema::*;
+
+pub struct Issuer;
+
+/// The AWS clients for one issuer: S3 in the bucket's region, and IAM.
+struct Aws<'a> {
+    s3: aws_sdk_s3::Client,
+    iam: &'a aws_sdk_iam::Client,
+}
+
+impl<'a> Aws<'a> {
+    fn new(data: &'a ProviderData, issuer: &S3Issuer) -> Aws<'a> {
+        Aws {
+            s3: s3::client_for_region(&data.aws.s3, &issuer.region),
+            iam: &data.aws.iam,
+        }
+    }
+}
+
+/// Checks across attributes: a bucket name with dots cannot be used with
+/// virtual-hosted URLs (the default style).
+fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    let Some(bucket) = config.attr(BUCKET).as_str() else {
+        return;
+    };
+    let style = match config.attr(URL_STYLE) {
+        Value::Null => Some(UrlStyle::VirtualHosted),
+        // A name that is not a style is refused by the attribute's validator.
+        Value::String(s) => UrlStyle::parse(s),
+        _ => None,
+    };
+    if let Some(Err(e)) = style.map(|s| s3_issuer::validate_bucket_for_style(bucket, s)) {
+        diags.push(e.to_diagnostic().at(AttrPath::attr(BUCKET)));
+    }
+}
+
+#[async_trait::async_trait]
+impl ManagedResource<ProviderData> for Issuer {
+    fn type_name(&self) -> &'static str {
+        "irsa_issuer"
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_config(config, diags);
+    }
+
+    async fn modify_plan(&self, data: &ProviderData, p: &mut Plan, diags: &mut Diagnostics) {
+        plan::modify(data, p, diags);
+    }
+
+    async fn create(&self, data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {
+        apply::converge(data, c, diags).await
+    }
+
+    async fn read(
+        &self,
+        data: &ProviderData,
+        state: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        read::refresh(data, state, diags).await
+    }
+
+    async fn update(&self, data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {
+        apply::converge(data, c, diags).await
+    }
+
+    async fn delete(
+        &self,
+        data: &ProviderData,
+        prior: Value,
+        _: &CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        apply::destroy(data, prior, diags).await
+    }
+
+    async fn import(
+        &self,
+        data: &ProviderData,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        read::import(data, id, diags).await
+    }
+}

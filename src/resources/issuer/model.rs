@@ -1,0 +1,159 @@
+//! The typed model of `irsa_issuer`: one conversion from a [`Value`] and one
+//! back, the issuer's location, and the attributes that follow from it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::domain::bucket_policy::{self, Statement};
+use crate::domain::discovery::DiscoveryDocument;
+use crate::domain::s3_issuer::{S3Issuer, UrlStyle};
+use crate::framework::model as m;
+use crate::tfplugin::Value;
+
+use super::schema::*;
+
+/// An `irsa_issuer` configuration, plan or state. `None` is null (or, in a
+/// plan, unknown).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerModel {
+    pub bucket: Option<String>,
+    pub create_bucket: Option<bool>,
+    pub prefix: Option<String>,
+    pub region: Option<String>,
+    pub url_style: Option<String>,
+    pub jwks_path: Option<String>,
+    pub client_ids: Option<BTreeSet<String>>,
+    pub thumbprints: Option<BTreeSet<String>>,
+    pub signing_algorithms: Option<Vec<String>>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub force_destroy: Option<bool>,
+    pub id: Option<String>,
+    pub issuer_url: Option<String>,
+    pub issuer_host_path: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub discovery_key: Option<String>,
+    pub jwks_key: Option<String>,
+    pub oidc_provider_arn: Option<String>,
+    pub bucket_arn: Option<String>,
+    pub discovery_json: Option<String>,
+    pub bucket_policy_statements: Option<String>,
+}
+
+impl IssuerModel {
+    pub fn from_value(v: &Value) -> IssuerModel {
+        IssuerModel {
+            bucket: m::string(v, BUCKET),
+            create_bucket: m::bool(v, CREATE_BUCKET),
+            prefix: m::string(v, PREFIX),
+            region: m::string(v, REGION),
+            url_style: m::string(v, URL_STYLE),
+            jwks_path: m::string(v, JWKS_PATH),
+            client_ids: m::string_set(v, CLIENT_IDS),
+            thumbprints: m::string_set(v, THUMBPRINTS),
+            signing_algorithms: m::string_list(v, SIGNING_ALGORITHMS),
+            tags: m::string_map(v, TAGS),
+            force_destroy: m::bool(v, FORCE_DESTROY),
+            id: m::string(v, ID),
+            issuer_url: m::string(v, ISSUER_URL),
+            issuer_host_path: m::string(v, ISSUER_HOST_PATH),
+            jwks_uri: m::string(v, JWKS_URI),
+            discovery_key: m::string(v, DISCOVERY_KEY),
+            jwks_key: m::string(v, JWKS_KEY),
+            oidc_provider_arn: m::string(v, OIDC_PROVIDER_ARN),
+            bucket_arn: m::string(v, BUCKET_ARN),
+            discovery_json: m::string(v, DISCOVERY_JSON),
+            bucket_policy_statements: m::string(v, BUCKET_POLICY_STATEMENTS),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        let s = |x: &Option<String>| m::opt_string(x.as_deref());
+        let b = |x: Option<bool>| x.map_or(Value::Null, Value::Bool);
+        m::object([
+            (BUCKET, s(&self.bucket)),
+            (CREATE_BUCKET, b(self.create_bucket)),
+            (PREFIX, s(&self.prefix)),
+            (REGION, s(&self.region)),
+            (URL_STYLE, s(&self.url_style)),
+            (JWKS_PATH, s(&self.jwks_path)),
+            (CLIENT_IDS, m::set_value(self.client_ids.as_ref())),
+            (THUMBPRINTS, m::set_value(self.thumbprints.as_ref())),
+            (
+                SIGNING_ALGORITHMS,
+                m::list_value(self.signing_algorithms.as_deref()),
+            ),
+            (TAGS, m::map_value(self.tags.as_ref())),
+            (FORCE_DESTROY, b(self.force_destroy)),
+            (ID, s(&self.id)),
+            (ISSUER_URL, s(&self.issuer_url)),
+            (ISSUER_HOST_PATH, s(&self.issuer_host_path)),
+            (JWKS_URI, s(&self.jwks_uri)),
+            (DISCOVERY_KEY, s(&self.discovery_key)),
+            (JWKS_KEY, s(&self.jwks_key)),
+            (OIDC_PROVIDER_ARN, s(&self.oidc_provider_arn)),
+            (BUCKET_ARN, s(&self.bucket_arn)),
+            (DISCOVERY_JSON, s(&self.discovery_json)),
+            (BUCKET_POLICY_STATEMENTS, s(&self.bucket_policy_statements)),
+        ])
+    }
+
+    /// Where the issuer is; `None` while the bucket, region, URL style or
+    /// JWKS path is not known. A null prefix is the bucket's root, so a plan
+    /// whose prefix may be unknown checks [`LOCATION`] first.
+    pub fn location(&self) -> Option<S3Issuer> {
+        Some(S3Issuer {
+            bucket: self.bucket.clone()?,
+            prefix: self.prefix.clone(),
+            region: self.region.clone()?,
+            url_style: UrlStyle::parse(self.url_style.as_deref()?)?,
+            jwks_path: self.jwks_path.clone()?,
+        })
+    }
+
+    /// Whether the bucket is created, and deleted, with the issuer.
+    pub fn bucket_is_ours(&self) -> bool {
+        self.create_bucket.unwrap_or(true)
+    }
+
+    /// The tags, none when null.
+    pub fn tag_map(&self) -> BTreeMap<String, String> {
+        self.tags.clone().unwrap_or_default()
+    }
+
+    pub fn client_id_list(&self) -> Vec<String> {
+        self.client_ids.iter().flatten().cloned().collect()
+    }
+
+    pub fn thumbprint_list(&self) -> Vec<String> {
+        self.thumbprints.iter().flatten().cloned().collect()
+    }
+
+    /// The policy statements the issuer publishes itself with; `None` while
+    /// `create_bucket` is not known.
+    pub fn wanted_statements(&self, issuer: &S3Issuer) -> Option<Vec<Statement>> {
+        let ours = self.create_bucket?;
+        Some(bucket_policy::issuer_statements(issuer, ours))
+    }
+
+    /// Fill in the attributes computed from the location and settings
+    /// ([`DERIVED`]): `None` where what they follow from is not known,
+    /// including the location itself.
+    pub fn derive(&mut self, issuer: Option<&S3Issuer>) {
+        let from = |f: fn(&S3Issuer) -> String| issuer.map(f);
+        self.id = from(S3Issuer::id);
+        self.issuer_url = from(S3Issuer::issuer_url);
+        self.issuer_host_path = from(S3Issuer::issuer_host_path);
+        self.jwks_uri = from(S3Issuer::jwks_uri);
+        self.discovery_key = from(S3Issuer::discovery_key);
+        self.jwks_key = from(S3Issuer::jwks_key);
+        self.bucket_arn = from(S3Issuer::bucket_arn);
+        self.discovery_json = match (issuer, &self.signing_algorithms) {
+            (Some(i), Some(algorithms)) => {
+                Some(DiscoveryDocument::new(&i.issuer_url(), &i.jwks_uri(), algorithms).to_json())
+            }
+            _ => None,
+        };
+        self.bucket_policy_statements = issuer
+            .and_then(|i| self.wanted_statements(i))
+            .map(|s| bucket_policy::statements_json(&s));
+    }
+}

@@ -1,0 +1,241 @@
+//! The schema of `irsa_issuer`: attribute names, defaults, replacement and
+//! validators, declared once.
+
+use crate::attributes::{self, rule};
+use crate::domain::discovery;
+use crate::domain::oidc_provider as provider_rules;
+use crate::domain::s3_issuer::{self, UrlStyle};
+use crate::framework::validator::{self, each};
+use crate::framework::{Attr, BlockSpec, ResourceSchema};
+use crate::tfplugin::{Mode, Value};
+
+pub const BUCKET: &str = "bucket";
+pub const CREATE_BUCKET: &str = "create_bucket";
+pub const PREFIX: &str = "prefix";
+pub const REGION: &str = "region";
+pub const URL_STYLE: &str = "url_style";
+pub const JWKS_PATH: &str = "jwks_path";
+pub const CLIENT_IDS: &str = "client_ids";
+pub const THUMBPRINTS: &str = "thumbprints";
+pub const SIGNING_ALGORITHMS: &str = "signing_algorithms";
+pub const TAGS: &str = "tags";
+pub const FORCE_DESTROY: &str = "force_destroy";
+pub const ID: &str = "id";
+pub const ISSUER_URL: &str = "issuer_url";
+pub const ISSUER_HOST_PATH: &str = "issuer_host_path";
+pub const JWKS_URI: &str = "jwks_uri";
+pub const DISCOVERY_KEY: &str = "discovery_key";
+pub const JWKS_KEY: &str = "jwks_key";
+pub const OIDC_PROVIDER_ARN: &str = "oidc_provider_arn";
+pub const BUCKET_ARN: &str = "bucket_arn";
+pub const DISCOVERY_JSON: &str = "discovery_json";
+pub const BUCKET_POLICY_STATEMENTS: &str = "bucket_policy_statements";
+
+/// The attributes that say where the issuer is; the URLs and keys follow
+/// from them.
+pub const LOCATION: [&str; 5] = [BUCKET, PREFIX, REGION, URL_STYLE, JWKS_PATH];
+
+/// The attributes computed from the location and settings.
+pub const DERIVED: [&str; 9] = [
+    ID,
+    ISSUER_URL,
+    ISSUER_HOST_PATH,
+    JWKS_URI,
+    DISCOVERY_KEY,
+    JWKS_KEY,
+    BUCKET_ARN,
+    DISCOVERY_JSON,
+    BUCKET_POLICY_STATEMENTS,
+];
+
+pub fn schema() -> ResourceSchema {
+    use Mode::{Computed, Optional, OptionalComputed, Required};
+    let computed = |name: &str, description: &str| Attr::string(name, Computed, description);
+    let block = BlockSpec::new(
+        "A public OIDC issuer for a self-hosted cluster's service-account tokens, published in S3 and registered \
+         with IAM, as EKS does for its clusters. Writes `/.well-known/openid-configuration` into the bucket, makes \
+         exactly that document and the JWKS publicly readable (and nothing else), and creates the IAM OpenID \
+         Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
+         to the document, the policy statements or the provider show in the next plan and are repaired in place.",
+    )
+    .attr(
+        Attr::string(
+            BUCKET,
+            Required,
+            "S3 bucket that serves the issuer. Checked against the S3 naming rules at plan time. Changing it \
+             makes a new issuer.",
+        )
+        .requires_replace()
+        .validate(attributes::bucket()),
+    )
+    .attr(
+        Attr::bool(
+            CREATE_BUCKET,
+            OptionalComputed,
+            "Create the bucket (default `true`), with ACLs disabled (`BucketOwnerEnforced`) and Block Public \
+             Access blocking ACLs but allowing the issuer's policy. With `false`, the bucket must exist: only \
+             this issuer's own policy statements (their `Sid`s carry a hash of `prefix`, so several issuers can \
+             share a bucket) are added and later removed, and everything else in the bucket and its policy is \
+             left alone. Account-wide Block Public Access must not block public bucket policies. Changing it \
+             makes a new issuer.",
+        )
+        .default(Value::Bool(true))
+        .requires_replace(),
+    )
+    .attr(
+        Attr::string(
+            PREFIX,
+            Optional,
+            "Path of the issuer inside the bucket, e.g. `clusters/prod`, without a leading or trailing slash. \
+             Default: the bucket's root. Changing it makes a new issuer.",
+        )
+        .requires_replace()
+        .validate(rule(s3_issuer::validate_prefix)),
+    )
+    .attr(
+        attributes::region_attr(
+            "Region of the bucket, which appears in the issuer URL. `cn-*` regions use `amazonaws.com.cn` and the \
+             `aws-cn` partition, `us-gov-*` regions the `aws-us-gov` partition. Default: the provider's region \
+             when the issuer is created. Changing it makes a new issuer.",
+        )
+        .requires_replace()
+        .use_state_for_unknown(),
+    )
+    .attr(
+        Attr::string(
+            URL_STYLE,
+            OptionalComputed,
+            &format!(
+                "How the issuer URL addresses the bucket: {}. `virtual-hosted` (default) gives \
+                 `https://<bucket>.s3.<region>.amazonaws.com[/<prefix>]`, and needs a bucket name without dots \
+                 (S3's wildcard certificate does not cover them); `path` gives \
+                 `https://s3.<region>.amazonaws.com/<bucket>[/<prefix>]`. Changing it makes a new issuer.",
+                validator::backticked(&UrlStyle::NAMES)
+            ),
+        )
+        .default(Value::string(UrlStyle::VirtualHosted.name()))
+        .requires_replace()
+        .validate(validator::one_of("Invalid URL style", &UrlStyle::NAMES)),
+    )
+    .attr(
+        Attr::string(
+            JWKS_PATH,
+            OptionalComputed,
+            "Path of the JWKS relative to the issuer, announced as `jwks_uri`. Default `keys.json`.",
+        )
+        .default(Value::string(s3_issuer::DEFAULT_JWKS_PATH))
+        .validate(rule(s3_issuer::validate_jwks_path)),
+    )
+    .attr(
+        Attr::string_set(
+            CLIENT_IDS,
+            OptionalComputed,
+            "Audiences IAM accepts in tokens (the provider's client IDs). Default `[\"sts.amazonaws.com\"]`, the \
+             audience the AWS SDKs use. Updated in place.",
+        )
+        .default(Value::Set(vec![Value::string(
+            provider_rules::DEFAULT_CLIENT_ID,
+        )]))
+        .validate(attributes::count(provider_rules::validate_client_id_count))
+        .validate(each(attributes::client_id())),
+    )
+    .attr(
+        Attr::string_set(
+            THUMBPRINTS,
+            OptionalComputed,
+            "SHA-1 thumbprints (40 hex digits, at most 5) of the issuer's top CA certificate. Leave unset for S3: \
+             IAM then obtains and trusts S3's certificate itself, and whatever IAM records is shown here without \
+             ever causing a change. When set, they are enforced and updated in place.",
+        )
+        .use_state_for_unknown()
+        .validate(attributes::count(provider_rules::validate_thumbprint_count))
+        .validate(each(attributes::thumbprint())),
+    )
+    .attr(
+        Attr::string_list(
+            SIGNING_ALGORITHMS,
+            OptionalComputed,
+            &format!(
+                "The JWS algorithms of the cluster's token signer, announced as \
+                 `id_token_signing_alg_values_supported`: `{}`. Default `[\"RS256\"]`, kube-apiserver's choice \
+                 for RSA keys.",
+                discovery::SIGNING_ALGORITHMS.join("`, `")
+            ),
+        )
+        .default(Value::strings([discovery::DEFAULT_SIGNING_ALGORITHM]))
+        .validate(validator::min_items(
+            "No signing algorithm",
+            "Name at least one, e.g. [\"RS256\"].",
+            1,
+        ))
+        .validate(each(attributes::signing_algorithm())),
+    )
+    .attr(attributes::tags_attr(
+        "Tags for the IAM OIDC provider, and for the bucket when it is created here. Updated in place.",
+    ))
+    .attr(
+        Attr::bool(
+            FORCE_DESTROY,
+            OptionalComputed,
+            "Let destroy delete objects this issuer did not write (such as a JWKS written by hand) from a bucket \
+             created here, so the bucket can go. Default `false`: destroy then fails and names them. A bucket \
+             that was not created here keeps every object except the discovery document.",
+        )
+        .default(Value::Bool(false)),
+    )
+    .attr(
+        computed(ID, "`<bucket>` or `<bucket>/<prefix>`, also the import id.").use_state_for_unknown(),
+    )
+    .attr(
+        computed(
+            ISSUER_URL,
+            "The issuer URL, for `--service-account-issuer`: the public S3 URL, never with a trailing slash. \
+             Endpoint overrides of the provider do not change it.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(
+        computed(
+            ISSUER_HOST_PATH,
+            "The issuer URL without `https://`: the prefix of the IAM condition keys `<host_path>:sub` and \
+             `<host_path>:aud` in trust policies.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(computed(
+        JWKS_URI,
+        "Public URL of the JWKS, for `--service-account-jwks-uri`.",
+    ))
+    .attr(
+        computed(
+            DISCOVERY_KEY,
+            "Object key of the discovery document: `[<prefix>/].well-known/openid-configuration`.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(computed(
+        JWKS_KEY,
+        "Object key where the JWKS belongs (`[<prefix>/]<jwks_path>`), e.g. for `irsa_jwks`.",
+    ))
+    .attr(
+        computed(
+            OIDC_PROVIDER_ARN,
+            "ARN of the IAM OpenID Connect provider, the `Federated` principal of role trust policies.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(computed(BUCKET_ARN, "ARN of the bucket.").use_state_for_unknown())
+    .attr(computed(
+        DISCOVERY_JSON,
+        "The published discovery document. Refresh reads the object, so an edited or deleted document shows as \
+         a change.",
+    ))
+    .attr(computed(
+        BUCKET_POLICY_STATEMENTS,
+        "This issuer's statements in the bucket policy, as a JSON array: public `s3:GetObject` on the discovery \
+         document and the JWKS only, and a `Deny` of requests without TLS (on the whole bucket when it is \
+         created here, else on those two objects). Refresh reads them back, so removed or edited statements \
+         show as a change.",
+    ));
+    ResourceSchema::new(block)
+}
