@@ -81,7 +81,8 @@ pub fn ca_certificate() -> Arc<dyn Validator> {
     rule(|s| certificates::validate_ca_certificates_pem(s).map(|_| ()))
 }
 
-/// A map of AWS tags: every key and value, the `aws:` prefix, the count.
+/// A map of AWS tags: every key and value, the `aws:` prefix, the
+/// provider's own tag reserved, at most 49.
 /// Each refusal names the tag's key.
 pub fn tags_map() -> Arc<dyn Validator> {
     validator::from_fn_at(|v, path, diags| {
@@ -97,13 +98,20 @@ pub fn tags_map() -> Arc<dyn Validator> {
                 diags.push(e.to_diagnostic().at(at));
             }
         }
-        if let Err(e) = tags::validate_tag_count(entries.len()) {
+        if let Err(e) = tags::validate_user_tags(entries.keys().map(String::as_str)) {
             diags.push(e.to_diagnostic().at(path.clone()));
         }
     })
 }
 
-/// `tags`: a map of AWS tags, checked by the one tag rule.
+/// What every `tags` description says about the provider's own tag.
+pub const PROVIDER_TAG_NOTE: &str = "At most 49: AWS allows 50, and everything the provider creates also \
+     carries `irsa:creation-token`, which marks it as made here (so that an apply whose answer was lost \
+     recognises its own object, and an import knows what the provider owns). That tag is never shown here and \
+     never causes a diff.";
+
+/// `tags`: a map of AWS tags, checked by the one tag rule, with the
+/// provider's own tag reserved.
 pub fn tags_attr(description: &str) -> Attr {
     Attr::string_map("tags", Mode::Optional, description).validate(tags_map())
 }

@@ -53,6 +53,19 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
 }
 
+/// A token for one create call, for the tag
+/// [`crate::domain::tags::CREATION_TOKEN_TAG`]: 128 random bits, as hex.
+pub fn creation_token() -> String {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    let now = std::time::SystemTime::now();
+    format!(
+        "{:016x}{:016x}",
+        state.hash_one((now, 1u8)),
+        state.hash_one((now, 2u8))
+    )
+}
+
 /// IAM tags from a map, in key order (roles and OIDC providers alike).
 pub(crate) fn iam_tags(
     tags: &std::collections::BTreeMap<String, String>,

@@ -10,6 +10,7 @@ use aws_sdk_iam::Client;
 use super::error::AwsError;
 use crate::domain::issuer::issuer_host_path;
 use crate::domain::oidc_provider::{client_id_changes, tag_changes};
+use crate::domain::tags;
 
 /// What IAM knows about a provider.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,7 +20,11 @@ pub struct OidcProvider {
     pub url: String,
     pub client_ids: Vec<String>,
     pub thumbprints: Vec<String>,
+    /// The user's tags: all but the provider's creation token.
     pub tags: BTreeMap<String, String>,
+    /// The token of the create call that made it, when this provider made
+    /// it.
+    pub creation_token: Option<String>,
 }
 
 /// IAM's error when a provider for the URL exists already.
@@ -60,27 +65,54 @@ pub async fn create(
         })
 }
 
-/// Create the provider for the issuer at `url`, or adopt the one that
-/// already exists for it (left behind by an interrupted apply or a lost
-/// state), found with [`find_by_url`]. Returns its ARN.
-pub async fn create_or_adopt(
+/// What [`create_own`] found instead of creating.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// A provider for the URL existed before this call: it is never taken
+    /// over.
+    #[error(
+        "an IAM OIDC provider for {url} exists already ({arn}) and was not created by this apply; it may belong \
+         to another Terraform state"
+    )]
+    Exists { url: String, arn: String },
+}
+
+/// Create the provider for the issuer at `url`, tagged with a creation
+/// token. When the call fails in a way that may hide a success (a lost
+/// answer, a retry that finds the provider, a server error), the provider
+/// for the URL is looked up: it is this call's own only when it bears this
+/// call's token. One that existed before is never adopted. Returns the ARN.
+pub async fn create_own(
     c: &Client,
     url: &str,
     client_ids: &[String],
     thumbprints: Option<&[String]>,
     tags: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
-    match create(c, url, client_ids, thumbprints, tags).await {
-        Err(e) if e.code() == Some(ALREADY_EXISTS) => {
-            match find_by_url(c, issuer_host_path(url)).await? {
-                Some(arn) => {
-                    log::info!("adopting the existing OIDC provider {arn}");
-                    Ok(arn)
-                }
-                None => Err(e),
-            }
-        }
-        other => other,
+) -> Result<String, CreateError> {
+    let token = super::creation_token();
+    let mut all = tags.clone();
+    all.insert(tags::CREATION_TOKEN_TAG.to_owned(), token.clone());
+    let err = match create(c, url, client_ids, thumbprints, &all).await {
+        Ok(arn) => return Ok(arn),
+        Err(e) => e,
+    };
+    if err.code() != Some(ALREADY_EXISTS) && !err.may_have_happened() {
+        return Err(err.into());
+    }
+    let Some(arn) = find_by_url(c, issuer_host_path(url)).await? else {
+        return Err(err.into());
+    };
+    let existing = get(c, &arn).await?;
+    if existing.creation_token.as_deref() == Some(token.as_str()) {
+        log::info!("CreateOpenIDConnectProvider for {url} reported a failure after creating {arn} ({err}); continuing with it");
+        Ok(arn)
+    } else {
+        Err(CreateError::Exists {
+            url: url.to_owned(),
+            arn,
+        })
     }
 }
 
@@ -93,16 +125,18 @@ pub async fn get(c: &Client, arn: &str) -> Result<OidcProvider, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("GetOpenIDConnectProvider", arn, e))?;
+    let all_tags: BTreeMap<String, String> = out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
     Ok(OidcProvider {
         arn: arn.to_owned(),
         url: out.url().unwrap_or_default().to_owned(),
         client_ids: out.client_id_list().to_vec(),
         thumbprints: out.thumbprint_list().to_vec(),
-        tags: out
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect(),
+        tags: tags::user_tags(&all_tags),
+        creation_token: all_tags.get(tags::CREATION_TOKEN_TAG).cloned(),
     })
 }
 

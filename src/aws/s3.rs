@@ -92,6 +92,19 @@ pub async fn create_bucket(c: &Client, bucket: &str, region: &str) -> Result<(),
     Ok(())
 }
 
+/// Whether a bucket exists, in this account or another (HeadBucket; a 403
+/// means it exists and is someone else's).
+pub async fn bucket_exists(c: &Client, bucket: &str) -> Result<bool, AwsError> {
+    match c.head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => match AwsError::from_sdk("HeadBucket", bucket_label(bucket), e) {
+            AwsError::NotFound { .. } => Ok(false),
+            AwsError::Api { status: 403, .. } => Ok(true),
+            other => Err(other),
+        },
+    }
+}
+
 /// The region a bucket is in (GetBucketLocation).
 pub async fn bucket_region(c: &Client, bucket: &str) -> Result<String, AwsError> {
     let out = c

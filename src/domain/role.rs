@@ -4,51 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tags::{self, TagError};
 use super::trust_policy::DEFAULT_AUDIENCE;
-
-/// The tag every role gets at creation, with a token made for that one
-/// `CreateRole`. When the answer to `CreateRole` is lost and the call (or
-/// its retry) reports that the role exists, the token tells the role this
-/// apply made from one that existed before, which is never adopted. The tag
-/// is kept out of `tags` and out of every diff.
-pub const CREATION_TOKEN_TAG: &str = "irsa:creation-token";
-
-/// Most tags a user may give a role: IAM's limit less the creation token.
-pub const MAX_USER_TAGS: usize = tags::MAX_TAGS - 1;
-
-/// What a role's tags need beyond the one tag rule
-/// ([`tags::validate_tags`]): the creation-token key stays free, and there
-/// is room for that tag.
-pub fn validate_user_tags<'a>(
-    user_tags: impl IntoIterator<Item = &'a str>,
-) -> Result<(), TagError> {
-    let mut count = 0;
-    for key in user_tags {
-        count += 1;
-        if key == CREATION_TOKEN_TAG {
-            return Err(TagError::Reserved { key: key.into() });
-        }
-    }
-    if count > MAX_USER_TAGS {
-        return Err(TagError::TooMany { count: count + 1 });
-    }
-    Ok(())
-}
-
-/// A role's tags without the creation token: what `tags` shows.
-pub fn user_tags(all: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    all.iter()
-        .filter(|(k, _)| k.as_str() != CREATION_TOKEN_TAG)
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// Whether a role that exists was made by the `CreateRole` that sent
-/// `token`.
-pub fn created_with(all: &BTreeMap<String, String>, token: &str) -> bool {
-    all.get(CREATION_TOKEN_TAG).map(String::as_str) == Some(token)
-}
 
 /// Longest role name IAM accepts.
 pub const MAX_NAME_LEN: usize = 64;
@@ -261,22 +217,6 @@ pub fn service_account_annotations(role_arn: &str, audience: &str) -> BTreeMap<S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_creation_token_is_reserved_and_hidden() {
-        let all = BTreeMap::from([
-            ("team".to_owned(), "a".to_owned()),
-            (CREATION_TOKEN_TAG.to_owned(), "t1".to_owned()),
-        ]);
-        assert!(created_with(&all, "t1"));
-        assert!(!created_with(&all, "t2"));
-        assert!(!created_with(&BTreeMap::new(), "t1"));
-        assert_eq!(user_tags(&all).len(), 1);
-        assert!(validate_user_tags([CREATION_TOKEN_TAG]).is_err());
-        let many: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
-        assert!(validate_user_tags(many.iter().map(String::as_str)).is_err());
-        assert!(validate_user_tags(many[..49].iter().map(String::as_str)).is_ok());
-    }
 
     #[test]
     fn names_follow_iam_limits() {

@@ -14,6 +14,19 @@ pub const RESERVED_PREFIX: &str = "aws:";
 /// digits and spaces.
 pub const TAG_PUNCTUATION: &str = "_.:/=+-@";
 
+/// The tag the provider writes on everything it creates (roles, OIDC
+/// providers, buckets), with a token made for that one create call. It is
+/// how the provider tells an object it made from one that existed before:
+/// when the answer to a create is lost and the call (or its retry) reports
+/// that the object exists, only an object bearing this call's token is the
+/// provider's own, and an import takes ownership only of an object that
+/// bears the tag at all. It is kept out of `tags` and out of every diff.
+pub const CREATION_TOKEN_TAG: &str = "irsa:creation-token";
+
+/// Most tags a user may give one object: AWS's limit less the creation
+/// token.
+pub const MAX_USER_TAGS: usize = MAX_TAGS - 1;
+
 /// A tag AWS would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TagError {
@@ -35,8 +48,8 @@ pub enum TagError {
     /// A value longer than [`MAX_TAG_VALUE_LEN`].
     #[error("the value of tag {key:?} is longer than {MAX_TAG_VALUE_LEN} characters")]
     ValueLength { key: String },
-    /// More than [`MAX_TAGS`] tags.
-    #[error("{count} tags given; AWS allows at most {MAX_TAGS} on one object")]
+    /// More than [`MAX_USER_TAGS`] tags.
+    #[error("{count} tags given; at most {MAX_USER_TAGS} fit, since AWS allows {MAX_TAGS} on one object and the provider adds one of its own ({CREATION_TOKEN_TAG})")]
     TooMany { count: usize },
 }
 
@@ -80,13 +93,47 @@ pub fn validate_tag_value(key: &str, value: &str) -> Result<(), TagError> {
     Ok(())
 }
 
-/// Check how many tags one object gets.
+/// Check how many tags a user gives one object.
 pub fn validate_tag_count(count: usize) -> Result<(), TagError> {
-    if count > MAX_TAGS {
+    if count > MAX_USER_TAGS {
         Err(TagError::TooMany { count })
     } else {
         Ok(())
     }
+}
+
+/// What user tags need beyond the rule for each tag: the creation-token key
+/// stays free, and there is room for that tag.
+pub fn validate_user_tags<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), TagError> {
+    let mut count = 0;
+    for key in keys {
+        count += 1;
+        if key == CREATION_TOKEN_TAG {
+            return Err(TagError::Reserved { key: key.into() });
+        }
+    }
+    validate_tag_count(count)
+}
+
+/// An object's tags without the creation token: what `tags` shows.
+pub fn user_tags(
+    all: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    all.iter()
+        .filter(|(k, _)| k.as_str() != CREATION_TOKEN_TAG)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Whether an object that exists was made by the create call that sent
+/// `token`.
+pub fn created_with(all: &std::collections::BTreeMap<String, String>, token: &str) -> bool {
+    all.get(CREATION_TOKEN_TAG).map(String::as_str) == Some(token)
+}
+
+/// Whether an object was made by this provider at all.
+pub fn created_by_provider(all: &std::collections::BTreeMap<String, String>) -> bool {
+    all.contains_key(CREATION_TOKEN_TAG)
 }
 
 /// Check a whole set of tags: every key and value, and the count.
@@ -105,6 +152,24 @@ pub fn validate_tags<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn the_creation_token_is_reserved_and_hidden() {
+        let all = BTreeMap::from([
+            ("team".to_owned(), "a".to_owned()),
+            (CREATION_TOKEN_TAG.to_owned(), "t1".to_owned()),
+        ]);
+        assert!(created_with(&all, "t1"));
+        assert!(!created_with(&all, "t2"));
+        assert!(created_by_provider(&all));
+        assert!(!created_by_provider(&user_tags(&all)));
+        assert_eq!(user_tags(&all).len(), 1);
+        assert!(validate_user_tags([CREATION_TOKEN_TAG]).is_err());
+        let many: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+        assert!(validate_user_tags(many.iter().map(String::as_str)).is_err());
+        assert!(validate_user_tags(many[..49].iter().map(String::as_str)).is_ok());
+    }
 
     #[test]
     fn accepted_tags() {
@@ -119,7 +184,7 @@ mod tests {
         ] {
             assert_eq!(validate_tags([(k, v)]), Ok(()), "{k}={v}");
         }
-        let fifty: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), "v".into())).collect();
+        let fifty: Vec<(String, String)> = (0..49).map(|i| (format!("k{i}"), "v".into())).collect();
         assert_eq!(
             validate_tags(fifty.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             Ok(())
@@ -144,10 +209,10 @@ mod tests {
             let e = validate_tags([(k, v)]).unwrap_err().to_string();
             assert!(e.contains(want), "{k}={v}: {e}");
         }
-        let many: Vec<(String, String)> = (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
+        let many: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), "v".into())).collect();
         assert_eq!(
             validate_tags(many.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-            Err(TagError::TooMany { count: 51 })
+            Err(TagError::TooMany { count: 50 })
         );
     }
 }

@@ -9,6 +9,7 @@ use crate::context::ProviderData;
 use crate::domain::bucket_policy::{issuer_statements, sids};
 use crate::domain::oidc_provider::same_thumbprints;
 use crate::domain::s3_issuer::{self, S3Issuer};
+use crate::domain::tags;
 use crate::errors::ToDiagnostic;
 use crate::framework::{stop, Change, Stopped};
 use crate::tfplugin::{AttrPath, CancellationToken, Diagnostic, Diagnostics, Value};
@@ -84,8 +85,11 @@ impl Converge<'_> {
     async fn run(&self, p: &mut Progress) -> Result<(), Diagnostic> {
         let fresh_public_access = if self.want.bucket_is_ours() {
             self.bucket(p).await?;
-            self.creating
+            self.creating || !self.prior.bucket_is_ours()
         } else {
+            if !self.creating && self.prior.bucket_is_ours() {
+                self.release_bucket().await?;
+            }
             false
         };
         self.document(p).await?;
@@ -93,39 +97,89 @@ impl Converge<'_> {
         self.provider(p).await
     }
 
-    /// The bucket and its settings, when it is created here.
+    /// Create the bucket, never taking over one that exists. The look-up
+    /// before the create is what makes a lost answer safe: S3 answers a
+    /// repeated CreateBucket of one's own bucket with
+    /// `BucketAlreadyOwnedByYou` outside us-east-1 (and with success in
+    /// it), so after the look-up has found no bucket, that answer, or a
+    /// failure after which the bucket exists, means this call made it.
+    async fn create_bucket(&self) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+        let at_bucket = |e: AwsError| e.to_diagnostic().at(AttrPath::attr(BUCKET));
+        if s3::bucket_exists(s3c, bucket).await.map_err(at_bucket)? {
+            return Err(Diagnostic::error(
+                "Bucket exists already",
+                format!(
+                    "The bucket {bucket} exists already, and this issuer did not create it, so it was neither \
+                     changed nor taken over. To publish into it, set create_bucket = false. To manage an issuer \
+                     that already lives there, import it: terraform import <address> {}.",
+                    self.issuer.id()
+                ),
+            )
+            .at(AttrPath::attr(BUCKET)));
+        }
+        match s3::create_bucket(s3c, bucket, &self.issuer.region).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
+                log::info!("CreateBucket of {bucket} answered {e}: the bucket this apply created");
+                Ok(())
+            }
+            Err(e) if e.may_have_happened() => match s3::bucket_exists(s3c, bucket).await {
+                Ok(true) => {
+                    log::info!("CreateBucket of {bucket} failed ({e}) after creating the bucket");
+                    Ok(())
+                }
+                _ => Err(at_bucket(e)),
+            },
+            Err(e) => Err(at_bucket(e)),
+        }
+    }
+
+    /// `create_bucket` went from `true` to `false`: the bucket is no longer
+    /// the issuer's, so it loses the provider's creation token (and destroy
+    /// keeps it). Its other tags and settings stay.
+    async fn release_bucket(&self) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+        let current = s3::bucket_tags(s3c, bucket).await.map_err(aws_error)?;
+        if tags::created_by_provider(&current) {
+            s3::set_bucket_tags(s3c, bucket, &tags::user_tags(&current))
+                .await
+                .map_err(aws_error)?;
+        }
+        self.checkpoint()
+    }
+
+    /// The bucket and its settings, when it is the issuer's: created here,
+    /// or taken over by `create_bucket` going from `false` to `true`.
     async fn bucket(&self, p: &mut Progress) -> Result<(), Diagnostic> {
         let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
         if self.creating {
-            s3::create_bucket(s3c, bucket, &self.issuer.region)
-                .await
-                .map_err(|e| {
-                    let mut d = e.to_diagnostic().at(AttrPath::attr(BUCKET));
-                    if e.code() == Some("BucketAlreadyOwnedByYou") {
-                        d.detail.push_str(
-                            "\n\nThe bucket exists already. To use it, set create_bucket = false, or import the \
-                             issuer (terraform import <address> <bucket>[/<prefix>]).",
-                        );
-                    }
-                    d
-                })?;
+            self.create_bucket().await?;
             p.exists = true;
             self.checkpoint()?;
         }
+        let taking_over = !self.creating && !self.prior.bucket_is_ours();
         s3::enforce_bucket_owner(s3c, bucket)
             .await
             .map_err(aws_error)?;
         s3::allow_public_policy(s3c, bucket)
             .await
             .map_err(aws_error)?;
-        let tags = self.want.tag_map();
-        let retag = if self.creating {
-            !tags.is_empty()
-        } else {
-            self.prior.tag_map() != tags
-        };
-        if retag {
-            s3::set_bucket_tags(s3c, bucket, &tags)
+        let user = self.want.tag_map();
+        if self.creating || taking_over || self.prior.tag_map() != user {
+            let mut all = user;
+            let token = if self.creating || taking_over {
+                crate::aws::creation_token()
+            } else {
+                // Keep the token the bucket was created with.
+                let current = s3::bucket_tags(s3c, bucket).await.map_err(aws_error)?;
+                current
+                    .get(tags::CREATION_TOKEN_TAG)
+                    .cloned()
+                    .unwrap_or_else(crate::aws::creation_token)
+            };
+            all.insert(tags::CREATION_TOKEN_TAG.to_owned(), token);
+            s3::set_bucket_tags(s3c, bucket, &all)
                 .await
                 .map_err(aws_error)?;
         }
@@ -182,8 +236,8 @@ impl Converge<'_> {
         self.checkpoint()
     }
 
-    /// The IAM OIDC provider: created (or an existing one for the URL
-    /// adopted) when there is none, then its client IDs, thumbprints and
+    /// The IAM OIDC provider: created when there is none (never an existing
+    /// one adopted), then its client IDs, thumbprints and
     /// tags put in place.
     async fn provider(&self, p: &mut Progress) -> Result<(), Diagnostic> {
         let iam = self.aws.iam;
@@ -207,7 +261,7 @@ impl Converge<'_> {
         let current = match known {
             Some(current) => current,
             None => {
-                let arn = oidc_provider::create_or_adopt(
+                let arn = oidc_provider::create_own(
                     iam,
                     &self.issuer.issuer_url(),
                     &client_ids,
@@ -215,7 +269,18 @@ impl Converge<'_> {
                     &tags,
                 )
                 .await
-                .map_err(aws_error)?;
+                .map_err(|e| match e {
+                    oidc_provider::CreateError::Aws(e) => e.to_diagnostic(),
+                    oidc_provider::CreateError::Exists { .. } => Diagnostic::error(
+                        "OIDC provider exists already",
+                        format!(
+                            "{e}. It was neither changed nor taken over. To manage it with this issuer, \
+                             import the issuer: terraform import <address> {}. If nothing uses it, delete it \
+                             and apply again.",
+                            self.issuer.id()
+                        ),
+                    ),
+                })?;
                 p.exists = true;
                 p.truth.oidc_provider_arn = Some(arn.clone());
                 oidc_provider::get(iam, &arn).await.map_err(aws_error)?

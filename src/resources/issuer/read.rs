@@ -10,6 +10,7 @@ use crate::context::ProviderData;
 use crate::domain::bucket_policy;
 use crate::domain::oidc_provider::same_thumbprints;
 use crate::domain::s3_issuer::{self, S3Issuer};
+use crate::domain::tags;
 use crate::errors::ToDiagnostic;
 use crate::framework::model::keep_null;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
@@ -50,7 +51,9 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
         },
         async {
             if ours {
-                s3::bucket_tags(&aws.s3, &issuer.bucket).await.map(Some)
+                s3::bucket_tags(&aws.s3, &issuer.bucket)
+                    .await
+                    .map(|t| Some(tags::user_tags(&t)))
             } else {
                 Ok(None)
             }
@@ -109,7 +112,8 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
 
 /// The state for an import id `<bucket>` or `<bucket>/<prefix>`: the
 /// location, and the settings read back from the published discovery
-/// document and the bucket policy. Terraform refreshes it right after.
+/// document, and the bucket's ownership from the provider's creation token
+/// (a bucket made by hand is not owned). Terraform refreshes it right after.
 pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> Option<Value> {
     let (bucket, prefix) = s3_issuer::parse_id(id);
     let checks = [
@@ -142,8 +146,9 @@ pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> O
     };
     let published = s3_issuer::published_settings(&at, document.as_deref());
     let issuer = published.issuer;
-    let policy = match s3::policy(&aws.s3, &bucket).await {
-        Ok(p) => p,
+    // Owned only when this provider made it: its creation token says so.
+    let owned = match s3::bucket_tags(&aws.s3, &bucket).await {
+        Ok(t) => tags::created_by_provider(&t),
         Err(e) => return fail(diags, &e),
     };
     let arn = match oidc_provider::find_by_url(aws.iam, &issuer.issuer_host_path()).await {
@@ -152,10 +157,7 @@ pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> O
     };
     let mut model = IssuerModel {
         bucket: Some(bucket),
-        create_bucket: Some(bucket_policy::bucket_created_by_issuer(
-            policy.as_deref(),
-            &issuer,
-        )),
+        create_bucket: Some(owned),
         prefix,
         region: Some(region),
         url_style: Some(issuer.url_style.name().to_owned()),

@@ -56,7 +56,15 @@ pub fn schema() -> ResourceSchema {
          with IAM, as EKS does for its clusters. Writes `/.well-known/openid-configuration` into the bucket, makes \
          exactly that document and the JWKS publicly readable (and nothing else), and creates the IAM OpenID \
          Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
-         to the document, the policy statements or the provider show in the next plan and are repaired in place.",
+         to the document, the policy statements or the provider show in the next plan and are repaired in place.\n\n\
+         **Ownership.** Create never takes over what existed before the apply: an existing bucket (with \
+         `create_bucket = true`) or an existing IAM OIDC provider for the issuer URL, which may belong to another \
+         Terraform state, makes the apply fail, naming the object and the `terraform import` command. What the \
+         provider creates carries the tag `irsa:creation-token`, so that an apply whose answer was lost recognises \
+         its own object and the next apply converges. Import takes the OIDC provider into this state, and infers \
+         `create_bucket` from that tag: a bucket made by hand imports as not owned (`create_bucket = false`). \
+         Changing `create_bucket` changes ownership in place. Destroy deletes the discovery document, this \
+         issuer's policy statements and the OIDC provider, and the bucket only when it is owned.",
     )
     .attr(
         Attr::string(
@@ -76,11 +84,12 @@ pub fn schema() -> ResourceSchema {
              Access blocking ACLs but allowing the issuer's policy. With `false`, the bucket must exist: only \
              this issuer's own policy statements (their `Sid`s carry a hash of `prefix`, so several issuers can \
              share a bucket) are added and later removed, and everything else in the bucket and its policy is \
-             left alone. Account-wide Block Public Access must not block public bucket policies. Changing it \
-             makes a new issuer.",
+             left alone. Account-wide Block Public Access must not block public bucket policies. Changing it is an \
+             in-place change of ownership: to `true`, the issuer takes the existing bucket over (settings, tags, \
+             its own policy statements), and destroy will delete it; to `false`, it lets the bucket go, which \
+             destroy then keeps.",
         )
-        .default(Value::Bool(true))
-        .requires_replace(),
+        .default(Value::Bool(true)),
     )
     .attr(
         Attr::string(

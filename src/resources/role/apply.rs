@@ -9,22 +9,12 @@ use crate::aws::iam_role::{self, NewRole};
 use crate::context::ProviderData;
 use crate::domain::role as rules;
 use crate::domain::role_diff::{self, RoleChange, RoleSettings};
+use crate::domain::tags;
 use crate::errors::ToDiagnostic;
 use crate::framework::{stop, Change, Stopped};
 use crate::tfplugin::{CancellationToken, Diagnostic, Diagnostics, Value};
 
 use super::model::RoleModel;
-
-/// A token for one `CreateRole`: 128 random bits, as hex.
-fn creation_token() -> String {
-    let state = std::collections::hash_map::RandomState::new();
-    let now = SystemTime::now();
-    format!(
-        "{:016x}{:016x}",
-        state.hash_one((now, 1u8)),
-        state.hash_one((now, 2u8))
-    )
-}
 
 /// `CreateRole` with the creation token among the tags. When the call
 /// fails in a way that may hide a success (a lost answer, a retry that finds
@@ -35,9 +25,9 @@ async fn create_role(
     data: &ProviderData,
     new: &NewRole<'_>,
 ) -> Result<iam_role::RoleInfo, Diagnostic> {
-    let token = creation_token();
+    let token = crate::aws::creation_token();
     let mut tags = new.tags.clone();
-    tags.insert(rules::CREATION_TOKEN_TAG.to_owned(), token.clone());
+    tags.insert(tags::CREATION_TOKEN_TAG.to_owned(), token.clone());
     let sent = NewRole {
         tags: &tags,
         ..new.clone()
@@ -51,7 +41,7 @@ async fn create_role(
         return Err(err.to_diagnostic());
     }
     match iam_role::get_role(&data.aws.iam, new.name).await {
-        Ok(Some(role)) if rules::created_with(&role.tags, &token) => {
+        Ok(Some(role)) if tags::created_with(&role.tags, &token) => {
             log::info!(
                 "CreateRole for {} reported a failure after creating the role ({err}); continuing with it",
                 new.name
@@ -74,7 +64,7 @@ async fn create_role(
                 "\n\nThe role may have been created, and reading it back failed too ({read}). If `aws iam \
                  get-role --role-name {}` shows it with the tag {}, import it; otherwise apply again.",
                 new.name,
-                rules::CREATION_TOKEN_TAG
+                tags::CREATION_TOKEN_TAG
             ));
             Err(d)
         }

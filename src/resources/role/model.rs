@@ -226,7 +226,10 @@ impl RoleModel {
                 .unwrap_or(DEFAULT_SESSION_DURATION),
         ));
         s.permissions_boundary = role.permissions_boundary.clone();
-        s.tags = keep_null(rules::user_tags(&role.tags), prior.tags.is_none());
+        s.tags = keep_null(
+            crate::domain::tags::user_tags(&role.tags),
+            prior.tags.is_none(),
+        );
         s.policy_arns = keep_null(live.policy_arns.clone(), prior.policy_arns.is_none());
         let prior_inline = prior.inline_policies.clone().unwrap_or_default();
         let inline: BTreeMap<String, String> = live

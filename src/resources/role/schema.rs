@@ -167,17 +167,10 @@ pub fn schema() -> ResourceSchema {
             None => Ok(()),
         })),
     )
-    .attr(
-        attributes::tags_attr(
-            "Tags of the role, at most 49: IAM allows 50, and every role created here also carries \
-             `irsa:creation-token`, which marks it as made by this provider (so that an apply whose answer was \
-             lost recognises its own role) and is never shown here.",
-        )
-        .validate(validator::from_fn(|v| {
-            let keys = v.as_entries().into_iter().flat_map(|m| m.keys().map(String::as_str));
-            rules::validate_user_tags(keys).map_err(|e| e.to_diagnostic())
-        })),
-    )
+    .attr(attributes::tags_attr(&format!(
+        "Tags of the role. {}",
+        attributes::PROVIDER_TAG_NOTE
+    )))
     .attr(Attr::string(ARN, Computed, "ARN of the role.").use_state_for_unknown())
     .attr(
         Attr::string(
