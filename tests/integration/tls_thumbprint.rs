@@ -3,15 +3,14 @@
 //! thumbprints come from `openssl x509 -fingerprint -sha1`, not from the
 //! provider's code.
 
-mod support;
-
 use std::process::Command;
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use support::{Install, TfVersion, Workdir};
 use tokio::net::TcpListener;
+
+use crate::support::{Install, TfVersion, Workdir};
 
 struct Chain {
     root_pem: String,

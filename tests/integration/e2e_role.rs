@@ -7,13 +7,12 @@
 //! provider, so that each test checks `irsa_role` alone. Everything is also
 //! checked through the IAM API, not only through Terraform's state.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Stdio;
 
 use serde_json::{json, Value as Json};
-use support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
+
+use crate::support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
 
 const ACCOUNT: &str = "123456789012";
 

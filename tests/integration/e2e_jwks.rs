@@ -14,14 +14,13 @@
 //! Keys are generated with openssl for each test; the expected kids are
 //! computed by Python's `cryptography`, independently of the provider.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value as Json;
-use support::kube_apiserver::KubeApiServer;
-use support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
+
+use crate::support::kube_apiserver::KubeApiServer;
+use crate::support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
 
 const TOKEN: &str = "stand-in-token-b7c1";
 

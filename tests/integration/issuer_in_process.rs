@@ -2,8 +2,6 @@
 //! apply interrupted by StopProvider leaves behind, and that the next plan
 //! and apply finish the job.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use irsa::provider::{IrsaProvider, ProviderData};
@@ -11,7 +9,8 @@ use irsa::resources::issuer::Issuer;
 use irsa::tfplugin::{
     ApplyRequest, CancellationToken, Diagnostics, PlanRequest, Provider, Resource, Value,
 };
-use support::{random_suffix, Moto};
+
+use crate::support::{random_suffix, Moto};
 
 async fn configure(moto: &Moto) -> ProviderData {
     // The provider reads credentials from the standard chain: this process's

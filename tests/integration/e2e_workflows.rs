@@ -21,14 +21,13 @@
 //! workflows that read a cluster, the stand-in Kubernetes API server of
 //! `support::kube_apiserver` (no real kube-apiserver runs here).
 
-mod support;
-
 use std::time::Instant;
 
 use serde_json::{json, Value as Json};
-use support::kube_apiserver::KubeApiServer;
-use support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
-use support::{random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
+
+use crate::support::kube_apiserver::KubeApiServer;
+use crate::support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
+use crate::support::{random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
 
 const SERVICE_ACCOUNT: &str = "default:demo";
 const KUBE_TOKEN: &str = "stand-in-token";
@@ -642,7 +641,7 @@ fn trust_chain_check_names_the_broken_link() {
 
 #[test]
 fn string_like_follows_iam() {
-    use support::trust_chain::string_like;
+    use crate::support::trust_chain::string_like;
     assert!(string_like(
         "system:serviceaccount:kube-system:*",
         "system:serviceaccount:kube-system:a"

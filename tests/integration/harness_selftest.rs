@@ -1,8 +1,7 @@
-//! Checks the test harness itself (tests/support, scripts/); needs no working provider.
+//! Checks the test harness itself (tests/integration/support, scripts/); needs
+//! no working provider.
 
-mod support;
-
-use support::{random_suffix, Install, Moto, TfVersion, Workdir};
+use crate::support::{random_suffix, Install, Moto, TfVersion, Workdir};
 
 #[test]
 fn terraform_versions_report_expected_version() {

@@ -3,13 +3,13 @@
 //! updates, import, shared buckets, partial failure, the refresh's API calls,
 //! destroy, and bad input at plan time.
 //!
-//! What AWS holds is read with boto3 (`tests/support/aws_snapshot.py`) over
-//! signed calls, never through the provider's own code.
-
-mod support;
+//! What AWS holds is read with boto3
+//! (`tests/integration/support/aws_snapshot.py`) over signed calls, never
+//! through the provider's own code.
 
 use serde_json::{json, Value as Json};
-use support::{random_suffix, Install, Moto, TfVersion, Workdir};
+
+use crate::support::{random_suffix, Install, Moto, TfVersion, Workdir};
 
 const RESOURCE: &str = "irsa_issuer.this";
 const DISCOVERY: &str = ".well-known/openid-configuration";
@@ -31,7 +31,7 @@ fn workdir(moto: &Moto, version: TfVersion) -> Workdir {
 fn snapshot(moto: &Moto, bucket: &str) -> Json {
     let out = moto
         .python()
-        .arg("tests/support/aws_snapshot.py")
+        .arg("tests/integration/support/aws_snapshot.py")
         .arg(bucket)
         .output()
         .unwrap();

@@ -3,11 +3,9 @@
 //! `terraform init`. Expected key ids and moduli come from openssl, not from
 //! the provider's own code.
 
-mod support;
-
 use std::process::Command;
 
-use support::{Install, Moto, TfVersion, Workdir};
+use crate::support::{Install, Moto, TfVersion, Workdir};
 
 struct KeyPair {
     dir: tempfile::TempDir,

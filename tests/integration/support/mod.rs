@@ -1,7 +1,8 @@
 //! Shared harness for the integration tests: real Terraform, the real provider
 //! binary, and a local moto server standing in for AWS.
 //!
-//! Include it from a test file with `mod support;`. See `tests/README.md`.
+//! `tests/integration/main.rs` declares it once (`mod support;`); the test
+//! modules use it as `crate::support`. See `tests/README.md`.
 #![allow(dead_code)]
 
 use std::collections::hash_map::DefaultHasher;
