@@ -14,7 +14,11 @@ use crate::support::{random_suffix, Moto};
 
 async fn configure(moto: &Moto) -> ProviderData {
     // The provider reads credentials from the standard chain: this process's
-    // environment, with the AWS config files pointed away from $HOME.
+    // environment, with the AWS config files pointed away from $HOME. That
+    // is the environment of the whole test binary: every other test gives
+    // Terraform, the provider and boto3 their AWS settings explicitly
+    // (`Workdir` drops inherited AWS_* variables, `Moto::python` sets them),
+    // so none of them depends on what is set here.
     let empty = tempfile::tempdir().unwrap();
     for (k, v) in moto.env() {
         std::env::set_var(k, v);

@@ -86,7 +86,8 @@ pub enum TfVersion {
 }
 
 impl TfVersion {
-    /// Every supported version, newest first.
+    /// Every supported version, newest first. A new one needs its test in
+    /// [`per_version!`] too.
     pub fn all() -> [TfVersion; 2] {
         [TfVersion::Current, TfVersion::V1_0_3]
     }
@@ -138,6 +139,39 @@ impl fmt::Display for TfVersion {
         }
     }
 }
+
+/// One `#[test]` per Terraform version for a test written as
+/// `fn name(version: TfVersion)`: a module `name` holding `tf_1_11`
+/// ([`TfVersion::Current`]) and `tf_1_0_3` ([`TfVersion::V1_0_3`]), so a
+/// failure names its version, e.g. `e2e_role::lifecycle::tf_1_0_3`.
+///
+/// ```ignore
+/// fn lifecycle(version: TfVersion) {
+///     let wd = Workdir::new(version, Install::DevOverrides);
+///     // ...
+/// }
+/// per_version!(lifecycle);
+/// ```
+///
+/// Each version is a test of its own, so it may run beside the other: it
+/// must not depend on what the other one left behind (name objects with
+/// [`random_suffix`]).
+macro_rules! per_version {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn tf_1_11() {
+                super::$name($crate::support::TfVersion::Current)
+            }
+
+            #[test]
+            fn tf_1_0_3() {
+                super::$name($crate::support::TfVersion::V1_0_3)
+            }
+        }
+    };
+}
+pub(crate) use per_version;
 
 fn find_on_path(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
