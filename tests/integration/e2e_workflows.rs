@@ -21,14 +21,13 @@
 //! workflows that read a cluster, the stand-in Kubernetes API server of
 //! `support::kube_apiserver` (no real kube-apiserver runs here).
 
-mod support;
-
 use std::time::Instant;
 
 use serde_json::{json, Value as Json};
-use support::kube_apiserver::KubeApiServer;
-use support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
-use support::{random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
+
+use crate::support::kube_apiserver::KubeApiServer;
+use crate::support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
+use crate::support::{per_version, random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
 
 const SERVICE_ACCOUNT: &str = "default:demo";
 const KUBE_TOKEN: &str = "stand-in-token";
@@ -221,305 +220,297 @@ fn log_time(what: &str, version: TfVersion, started: Instant) {
     );
 }
 
-#[test]
-fn kubeadm_operator_generated_key() {
+fn kubeadm_operator_generated_key(version: TfVersion) {
     let moto = Moto::shared();
     let rp = RelyingParty::emulator(&moto.endpoint());
-    for version in TfVersion::all() {
-        let started = Instant::now();
-        let s = random_suffix();
-        let (cluster, bucket) = (format!("kubeadm-{s}"), format!("irsa-kubeadm-{s}"));
-        let ctx = format!("kubeadm, {version}");
-        let key = SigningKey::generate_rsa();
-        let wd = workflow(moto, version, "kubeadm");
-        wd.write("sa.pub", &key.public_key_pem());
-        set_vars(
-            &wd,
-            moto,
-            json!({
-                "cluster_name": cluster,
-                "bucket": bucket,
-                "sa_public_key_file": "sa.pub",
-                "roles": demo_roles(),
-            }),
-        );
-        wd.apply_ok();
+    let started = Instant::now();
+    let s = random_suffix();
+    let (cluster, bucket) = (format!("kubeadm-{s}"), format!("irsa-kubeadm-{s}"));
+    let ctx = format!("kubeadm, {version}");
+    let key = SigningKey::generate_rsa();
+    let wd = workflow(moto, version, "kubeadm");
+    wd.write("sa.pub", &key.public_key_pem());
+    set_vars(
+        &wd,
+        moto,
+        json!({
+            "cluster_name": cluster,
+            "bucket": bucket,
+            "sa_public_key_file": "sa.pub",
+            "roles": demo_roles(),
+        }),
+    );
+    wd.apply_ok();
 
-        let issuer = issuer_flag(&wd.output("apiserver_flags"));
-        assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
-        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
-        assert_eq!(
-            wd.output("service_account_key_file"),
-            json!("/etc/kubernetes/pki/sa.pub")
-        );
-        assert_eq!(
-            wd.output("service_account_signing_key_file"),
-            json!("/etc/kubernetes/pki/sa.key")
-        );
-        let patch = wd.output("kubeadm_patch");
-        let patch = patch.as_str().unwrap();
-        for expected in [
-            issuer.as_str(),
-            "/etc/kubernetes/pki/sa.pub",
-            "/etc/kubernetes/pki/sa.key",
-        ] {
-            assert!(patch.contains(expected), "{ctx}: {expected} in\n{patch}");
-        }
-        let arn = role_arn(&wd, "demo");
-        assert_eq!(
-            wd.output("role_annotations")["demo"]["eks.amazonaws.com/role-arn"],
-            json!(arn)
-        );
-
-        prove_trust_chain(&rp, &key, &issuer, &arn);
-        assert_plan_clean(&wd, &ctx);
-        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
-        log_time("kubeadm", version, started);
+    let issuer = issuer_flag(&wd.output("apiserver_flags"));
+    assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
+    assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+    assert_eq!(
+        wd.output("service_account_key_file"),
+        json!("/etc/kubernetes/pki/sa.pub")
+    );
+    assert_eq!(
+        wd.output("service_account_signing_key_file"),
+        json!("/etc/kubernetes/pki/sa.key")
+    );
+    let patch = wd.output("kubeadm_patch");
+    let patch = patch.as_str().unwrap();
+    for expected in [
+        issuer.as_str(),
+        "/etc/kubernetes/pki/sa.pub",
+        "/etc/kubernetes/pki/sa.key",
+    ] {
+        assert!(patch.contains(expected), "{ctx}: {expected} in\n{patch}");
     }
-}
+    let arn = role_arn(&wd, "demo");
+    assert_eq!(
+        wd.output("role_annotations")["demo"]["eks.amazonaws.com/role-arn"],
+        json!(arn)
+    );
 
-#[test]
-fn tkgm_two_phase_key_from_the_management_cluster() {
+    prove_trust_chain(&rp, &key, &issuer, &arn);
+    assert_plan_clean(&wd, &ctx);
+    destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
+    log_time("kubeadm", version, started);
+}
+per_version!(kubeadm_operator_generated_key);
+
+fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
     let moto = Moto::shared();
     let rp = RelyingParty::emulator(&moto.endpoint());
-    for version in TfVersion::all() {
-        let started = Instant::now();
-        let s = random_suffix();
-        let (cluster, bucket) = (format!("tkg-{s}"), format!("irsa-tkgm-{s}"));
-        let ctx = format!("tkgm-two-phase, {version}");
-        let wd = workflow(moto, version, "tkgm-two-phase");
-        let server = KubeApiServer::start(KUBE_TOKEN);
-        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
-        let vars = |created: bool| {
-            json!({
-                "cluster_created": created,
-                "cluster_name": cluster,
-                "bucket": bucket,
-                "management_kubeconfig": kubeconfig,
-                "management_context": "stand-in",
-                "roles": demo_roles(),
-            })
-        };
+    let started = Instant::now();
+    let s = random_suffix();
+    let (cluster, bucket) = (format!("tkg-{s}"), format!("irsa-tkgm-{s}"));
+    let ctx = format!("tkgm-two-phase, {version}");
+    let wd = workflow(moto, version, "tkgm-two-phase");
+    let server = KubeApiServer::start(KUBE_TOKEN);
+    let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+    let vars = |created: bool| {
+        json!({
+            "cluster_created": created,
+            "cluster_name": cluster,
+            "bucket": bucket,
+            "management_kubeconfig": kubeconfig,
+            "management_context": "stand-in",
+            "roles": demo_roles(),
+        })
+    };
 
-        // Phase 1: no cluster yet. Issuer, roles and the overlay; no JWKS.
-        set_vars(&wd, moto, vars(false));
-        wd.apply_ok();
-        let issuer = issuer_flag(&wd.output("apiserver_flags"));
-        let overlay = wd.output("ytt_overlay");
-        assert!(
-            overlay.as_str().unwrap().contains(&issuer),
-            "{ctx}: {overlay}"
-        );
-        assert_eq!(wd.output("kids"), json!([]), "{ctx}");
-        let objects = &remains(moto, &bucket, &[])["objects"];
-        assert_eq!(
-            objects,
-            &json!([format!("{cluster}/.well-known/openid-configuration")]),
-            "{ctx}: phase 1 publishes no JWKS"
-        );
-        assert!(
-            server.requests().is_empty(),
-            "{ctx}: phase 1 must not contact the cluster: {:?}",
-            server.requests()
-        );
-        assert_plan_clean(&wd, &format!("{ctx}, phase 1"));
+    // Phase 1: no cluster yet. Issuer, roles and the overlay; no JWKS.
+    set_vars(&wd, moto, vars(false));
+    wd.apply_ok();
+    let issuer = issuer_flag(&wd.output("apiserver_flags"));
+    let overlay = wd.output("ytt_overlay");
+    assert!(
+        overlay.as_str().unwrap().contains(&issuer),
+        "{ctx}: {overlay}"
+    );
+    assert_eq!(wd.output("kids"), json!([]), "{ctx}");
+    let objects = &remains(moto, &bucket, &[])["objects"];
+    assert_eq!(
+        objects,
+        &json!([format!("{cluster}/.well-known/openid-configuration")]),
+        "{ctx}: phase 1 publishes no JWKS"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "{ctx}: phase 1 must not contact the cluster: {:?}",
+        server.requests()
+    );
+    assert_plan_clean(&wd, &format!("{ctx}, phase 1"));
 
-        // The cluster is created: Cluster API's <cluster>-sa secret holds
-        // the key pair. Only tls.crt may be read.
-        let key = SigningKey::generate_rsa();
+    // The cluster is created: Cluster API's <cluster>-sa secret holds
+    // the key pair. Only tls.crt may be read.
+    let key = SigningKey::generate_rsa();
+    server.put_secret(
+        "default",
+        &format!("{cluster}-sa"),
+        &[
+            ("tls.crt", key.public_key_pem().as_bytes()),
+            (
+                "tls.key",
+                b"not read: the private half stays in the cluster",
+            ),
+        ],
+    );
+    let arn = role_arn(&wd, "demo");
+    expect_refused(
+        &rp,
+        &key.token(&Claims::new(&issuer, SERVICE_ACCOUNT)),
+        &arn,
+        Step::Jwks,
+        "phase 1: nothing published at jwks_uri yet",
+    );
+
+    // Phase 2.
+    set_vars(&wd, moto, vars(true));
+    wd.apply_ok();
+    assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+    prove_trust_chain(&rp, &key, &issuer, &arn);
+    assert_plan_clean(&wd, &format!("{ctx}, phase 2"));
+
+    destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
+    log_time("tkgm-two-phase", version, started);
+}
+per_version!(tkgm_two_phase_key_from_the_management_cluster);
+
+fn talos_jwks_from_the_apiserver(version: TfVersion) {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    let started = Instant::now();
+    let s = random_suffix();
+    let (cluster, bucket) = (format!("talos-{s}"), format!("irsa-talos-{s}"));
+    let ctx = format!("talos, {version}");
+    let wd = workflow(moto, version, "talos");
+    // Talos signs with an ECDSA P-256 key; the apiserver serves its JWKS.
+    let key = SigningKey::generate_ec_p256();
+    let server = KubeApiServer::start(KUBE_TOKEN);
+    server.set_jwks(Some(&key.apiserver_jwks()));
+    let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+    set_vars(
+        &wd,
+        moto,
+        json!({
+            "cluster_name": cluster,
+            "bucket": bucket,
+            "kubeconfig": kubeconfig,
+            "kube_context": "stand-in",
+            "roles": demo_roles(),
+        }),
+    );
+    wd.apply_ok();
+    assert!(
+        server.requests().iter().any(|r| r == "GET /openid/v1/jwks"),
+        "{ctx}: {:?}",
+        server.requests()
+    );
+    let issuer = issuer_flag(&wd.output("apiserver_flags"));
+    let patch = wd.output("talos_patch");
+    assert!(patch.as_str().unwrap().contains(&issuer), "{ctx}: {patch}");
+    assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+    prove_trust_chain(&rp, &key, &issuer, &role_arn(&wd, "demo"));
+    assert_plan_clean(&wd, &ctx);
+
+    destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
+    log_time("talos", version, started);
+}
+per_version!(talos_jwks_from_the_apiserver);
+
+fn eks_anywhere_clusters_share_an_existing_bucket(version: TfVersion) {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    let started = Instant::now();
+    let s = random_suffix();
+    let bucket = format!("irsa-eksa-{s}");
+    let ctx = format!("eks-anywhere, {version}");
+    // The bucket exists already, with something of its own.
+    boto(
+        moto,
+        &format!(
+            "s3.create_bucket(Bucket='{bucket}')\n\
+             s3.put_object(Bucket='{bucket}', Key='team/readme.txt', Body=b'not ours')"
+        ),
+    );
+    let wd = workflow(moto, version, "eks-anywhere");
+    let server = KubeApiServer::start(KUBE_TOKEN);
+    let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
+    let (prod, dev) = (format!("prod-{s}"), format!("dev-{s}"));
+    let (prod_key, dev_key) = (SigningKey::generate_rsa(), SigningKey::generate_rsa());
+    for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
         server.put_secret(
-            "default",
-            &format!("{cluster}-sa"),
+            "eksa-system",
+            &format!("{name}-sa"),
             &[
                 ("tls.crt", key.public_key_pem().as_bytes()),
-                (
-                    "tls.key",
-                    b"not read: the private half stays in the cluster",
-                ),
+                ("tls.key", b"not read"),
             ],
         );
-        let arn = role_arn(&wd, "demo");
-        expect_refused(
-            &rp,
-            &key.token(&Claims::new(&issuer, SERVICE_ACCOUNT)),
-            &arn,
-            Step::Jwks,
-            "phase 1: nothing published at jwks_uri yet",
-        );
-
-        // Phase 2.
-        set_vars(&wd, moto, vars(true));
-        wd.apply_ok();
-        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
-        prove_trust_chain(&rp, &key, &issuer, &arn);
-        assert_plan_clean(&wd, &format!("{ctx}, phase 2"));
-
-        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
-        log_time("tkgm-two-phase", version, started);
     }
-}
+    let vars = |dev_created: bool| {
+        json!({
+            "bucket": bucket,
+            "prefix": "eksa",
+            "management_kubeconfig": kubeconfig,
+            "management_context": "stand-in",
+            "clusters": {
+                &prod: {"created": true, "roles": demo_roles()},
+                &dev: {"created": dev_created, "roles": demo_roles()},
+            },
+        })
+    };
+    // prod runs; dev is being added: its issuer and roles, no key yet.
+    set_vars(&wd, moto, vars(false));
+    wd.apply_ok();
+    assert_eq!(
+        wd.output("kids")
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec![&prod],
+        "{ctx}"
+    );
+    let dev_issuer = wd.output("issuer_urls")[dev.as_str()]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect_refused(
+        &rp,
+        &dev_key.token(&Claims::new(&dev_issuer, SERVICE_ACCOUNT)),
+        &role_arn(&wd, &format!("{dev}-demo")),
+        Step::Jwks,
+        "dev before its key is published",
+    );
+    // dev exists now.
+    set_vars(&wd, moto, vars(true));
+    wd.apply_ok();
 
-#[test]
-fn talos_jwks_from_the_apiserver() {
-    let moto = Moto::shared();
-    let rp = RelyingParty::emulator(&moto.endpoint());
-    for version in TfVersion::all() {
-        let started = Instant::now();
-        let s = random_suffix();
-        let (cluster, bucket) = (format!("talos-{s}"), format!("irsa-talos-{s}"));
-        let ctx = format!("talos, {version}");
-        let wd = workflow(moto, version, "talos");
-        // Talos signs with an ECDSA P-256 key; the apiserver serves its JWKS.
-        let key = SigningKey::generate_ec_p256();
-        let server = KubeApiServer::start(KUBE_TOKEN);
-        server.set_jwks(Some(&key.apiserver_jwks()));
-        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
-        set_vars(
-            &wd,
-            moto,
-            json!({
-                "cluster_name": cluster,
-                "bucket": bucket,
-                "kubeconfig": kubeconfig,
-                "kube_context": "stand-in",
-                "roles": demo_roles(),
-            }),
-        );
-        wd.apply_ok();
+    let issuers = wd.output("issuer_urls");
+    let configs = wd.output("pod_iam_config");
+    for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
+        // The issuer the cluster spec sets, from the YAML fragment.
+        let fragment = configs[name.as_str()].as_str().unwrap();
+        let issuer = fragment
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("serviceAccountIssuer: "))
+            .unwrap_or_else(|| panic!("{ctx}: no serviceAccountIssuer in\n{fragment}"))
+            .to_owned();
+        assert_eq!(json!(issuer), issuers[name.as_str()], "{ctx}");
         assert!(
-            server.requests().iter().any(|r| r == "GET /openid/v1/jwks"),
-            "{ctx}: {:?}",
-            server.requests()
+            issuer.ends_with(&format!("/eksa/{name}")),
+            "{ctx}: {issuer}"
         );
-        let issuer = issuer_flag(&wd.output("apiserver_flags"));
-        let patch = wd.output("talos_patch");
-        assert!(patch.as_str().unwrap().contains(&issuer), "{ctx}: {patch}");
-        assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
-        prove_trust_chain(&rp, &key, &issuer, &role_arn(&wd, "demo"));
-        assert_plan_clean(&wd, &ctx);
-
-        destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
-        log_time("talos", version, started);
-    }
-}
-
-#[test]
-fn eks_anywhere_clusters_share_an_existing_bucket() {
-    let moto = Moto::shared();
-    let rp = RelyingParty::emulator(&moto.endpoint());
-    for version in TfVersion::all() {
-        let started = Instant::now();
-        let s = random_suffix();
-        let bucket = format!("irsa-eksa-{s}");
-        let ctx = format!("eks-anywhere, {version}");
-        // The bucket exists already, with something of its own.
-        boto(
-            moto,
-            &format!(
-                "s3.create_bucket(Bucket='{bucket}')\n\
-                 s3.put_object(Bucket='{bucket}', Key='team/readme.txt', Body=b'not ours')"
-            ),
-        );
-        let wd = workflow(moto, version, "eks-anywhere");
-        let server = KubeApiServer::start(KUBE_TOKEN);
-        let kubeconfig = server.write_kubeconfig(&wd.path(), KUBE_TOKEN);
-        let (prod, dev) = (format!("prod-{s}"), format!("dev-{s}"));
-        let (prod_key, dev_key) = (SigningKey::generate_rsa(), SigningKey::generate_rsa());
-        for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
-            server.put_secret(
-                "eksa-system",
-                &format!("{name}-sa"),
-                &[
-                    ("tls.crt", key.public_key_pem().as_bytes()),
-                    ("tls.key", b"not read"),
-                ],
-            );
-        }
-        let vars = |dev_created: bool| {
-            json!({
-                "bucket": bucket,
-                "prefix": "eksa",
-                "management_kubeconfig": kubeconfig,
-                "management_context": "stand-in",
-                "clusters": {
-                    &prod: {"created": true, "roles": demo_roles()},
-                    &dev: {"created": dev_created, "roles": demo_roles()},
-                },
-            })
-        };
-        // prod runs; dev is being added: its issuer and roles, no key yet.
-        set_vars(&wd, moto, vars(false));
-        wd.apply_ok();
         assert_eq!(
-            wd.output("kids")
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            vec![&prod],
+            wd.output("kids")[name.as_str()],
+            json!([key.kid()]),
             "{ctx}"
         );
-        let dev_issuer = wd.output("issuer_urls")[dev.as_str()]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        expect_refused(
-            &rp,
-            &dev_key.token(&Claims::new(&dev_issuer, SERVICE_ACCOUNT)),
-            &role_arn(&wd, &format!("{dev}-demo")),
-            Step::Jwks,
-            "dev before its key is published",
-        );
-        // dev exists now.
-        set_vars(&wd, moto, vars(true));
-        wd.apply_ok();
-
-        let issuers = wd.output("issuer_urls");
-        let configs = wd.output("pod_iam_config");
-        for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
-            // The issuer the cluster spec sets, from the YAML fragment.
-            let fragment = configs[name.as_str()].as_str().unwrap();
-            let issuer = fragment
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("serviceAccountIssuer: "))
-                .unwrap_or_else(|| panic!("{ctx}: no serviceAccountIssuer in\n{fragment}"))
-                .to_owned();
-            assert_eq!(json!(issuer), issuers[name.as_str()], "{ctx}");
-            assert!(
-                issuer.ends_with(&format!("/eksa/{name}")),
-                "{ctx}: {issuer}"
-            );
-            assert_eq!(
-                wd.output("kids")[name.as_str()],
-                json!([key.kid()]),
-                "{ctx}"
-            );
-            prove_trust_chain(&rp, key, &issuer, &role_arn(&wd, &format!("{name}-demo")));
-        }
-        // Each cluster's tokens are good for its own roles only.
-        let other_issuer = issuers[dev.as_str()].as_str().unwrap();
-        expect_refused(
-            &rp,
-            &dev_key.token(&Claims::new(other_issuer, SERVICE_ACCOUNT)),
-            &role_arn(&wd, &format!("{prod}-demo")),
-            Step::TrustPolicy,
-            "a token of cluster dev for a role of cluster prod",
-        );
-        assert_plan_clean(&wd, &ctx);
-
-        wd.destroy_ok();
-        assert_eq!(
-            remains(
-                moto,
-                &bucket,
-                &[format!("{prod}-demo"), format!("{dev}-demo")]
-            ),
-            json!({"objects": ["team/readme.txt"], "providers": [], "roles": []}),
-            "{ctx}: the bucket and what was there before stay"
-        );
-        log_time("eks-anywhere", version, started);
+        prove_trust_chain(&rp, key, &issuer, &role_arn(&wd, &format!("{name}-demo")));
     }
+    // Each cluster's tokens are good for its own roles only.
+    let other_issuer = issuers[dev.as_str()].as_str().unwrap();
+    expect_refused(
+        &rp,
+        &dev_key.token(&Claims::new(other_issuer, SERVICE_ACCOUNT)),
+        &role_arn(&wd, &format!("{prod}-demo")),
+        Step::TrustPolicy,
+        "a token of cluster dev for a role of cluster prod",
+    );
+    assert_plan_clean(&wd, &ctx);
+
+    wd.destroy_ok();
+    assert_eq!(
+        remains(
+            moto,
+            &bucket,
+            &[format!("{prod}-demo"), format!("{dev}-demo")]
+        ),
+        json!({"objects": ["team/readme.txt"], "providers": [], "roles": []}),
+        "{ctx}: the bucket and what was there before stay"
+    );
+    log_time("eks-anywhere", version, started);
 }
+per_version!(eks_anywhere_clusters_share_an_existing_bucket);
 
 /// The verifier itself, on the quickstart: the links the workflow tests do
 /// not break (an expired token, a token that is no JWS, an issuer nothing
@@ -642,7 +633,7 @@ fn trust_chain_check_names_the_broken_link() {
 
 #[test]
 fn string_like_follows_iam() {
-    use support::trust_chain::string_like;
+    use crate::support::trust_chain::string_like;
     assert!(string_like(
         "system:serviceaccount:kube-system:*",
         "system:serviceaccount:kube-system:a"

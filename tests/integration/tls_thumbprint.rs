@@ -3,15 +3,14 @@
 //! thumbprints come from `openssl x509 -fingerprint -sha1`, not from the
 //! provider's code.
 
-mod support;
-
 use std::process::Command;
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use support::{Install, TfVersion, Workdir};
 use tokio::net::TcpListener;
+
+use crate::support::{per_version, Install, TfVersion, Workdir};
 
 struct Chain {
     root_pem: String,
@@ -153,8 +152,7 @@ terraform {
 provider "irsa" {}
 "#;
 
-#[test]
-fn data_source_through_terraform() {
+fn data_source_through_terraform(version: TfVersion) {
     let chain = make_chain();
     let port = serve(
         vec![chain.leaf_der.clone(), chain.intermediate_der.clone()],
@@ -162,38 +160,37 @@ fn data_source_through_terraform() {
     );
     let expected = openssl_sha1(&chain.intermediate_pem);
     let root = serde_json::to_string(&chain.root_pem).unwrap();
-    for version in TfVersion::all() {
-        let wd = Workdir::new(version, Install::DevOverrides);
-        wd.write(
-            "main.tf",
-            &format!(
-                r#"{HEADER}
+    let wd = Workdir::new(version, Install::DevOverrides);
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{HEADER}
 data "irsa_tls_thumbprint" "this" {{
   url                = "https://127.0.0.1:{port}/issuer"
   ca_certificate_pem = {root}
 }}
 output "thumbprint" {{ value = data.irsa_tls_thumbprint.this.thumbprint }}
 "#
-            ),
-        );
-        wd.apply_ok();
-        assert_eq!(
-            wd.output("thumbprint"),
-            serde_json::json!(expected),
-            "{version:?}"
-        );
+        ),
+    );
+    wd.apply_ok();
+    assert_eq!(
+        wd.output("thumbprint"),
+        serde_json::json!(expected),
+        "{version:?}"
+    );
 
-        wd.write(
-            "main.tf",
-            &format!(
-                "{HEADER}\ndata \"irsa_tls_thumbprint\" \"this\" {{\n  url = \"http://127.0.0.1:{port}\"\n}}\n"
-            ),
-        );
-        let out = wd.plan().assert_failure();
-        assert!(
-            out.combined().contains("https:// URL"),
-            "{version:?}: {out}"
-        );
-        assert!(out.combined().contains("url"), "{version:?}: {out}");
-    }
+    wd.write(
+        "main.tf",
+        &format!(
+            "{HEADER}\ndata \"irsa_tls_thumbprint\" \"this\" {{\n  url = \"http://127.0.0.1:{port}\"\n}}\n"
+        ),
+    );
+    let out = wd.plan().assert_failure();
+    assert!(
+        out.combined().contains("https:// URL"),
+        "{version:?}: {out}"
+    );
+    assert!(out.combined().contains("url"), "{version:?}: {out}");
 }
+per_version!(data_source_through_terraform);

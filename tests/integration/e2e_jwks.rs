@@ -14,14 +14,15 @@
 //! Keys are generated with openssl for each test; the expected kids are
 //! computed by Python's `cryptography`, independently of the provider.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value as Json;
-use support::kube_apiserver::KubeApiServer;
-use support::{random_suffix, state_resource, Install, Moto, TfVersion, Workdir};
+
+use crate::support::kube_apiserver::KubeApiServer;
+use crate::support::{
+    per_version, random_suffix, state_resource, Install, Moto, TfVersion, Workdir,
+};
 
 const TOKEN: &str = "stand-in-token-b7c1";
 
@@ -190,21 +191,19 @@ fn strings(v: &Json) -> Vec<String> {
 
 /// PEM input: publish, read back byte for byte, refresh cost, drift repaired,
 /// rotation (add, then remove the old key), import, destroy.
-#[test]
-fn pem_keys_publish_rotate_drift_import_and_destroy() {
+fn pem_keys_publish_rotate_drift_import_and_destroy(version: TfVersion) {
     let moto = Moto::shared();
-    for version in TfVersion::all() {
-        let s = random_suffix();
-        let bucket = format!("jwks-pem-{s}");
-        let keys_dir = tempfile::tempdir().unwrap();
-        let old = key_pair(keys_dir.path(), "old", false);
-        let new = key_pair(keys_dir.path(), "new", true);
-        let old_kid = kid_of(moto, &old.public_pem);
-        let new_kid = kid_of(moto, &new.public_pem);
-        let config = |pems: &[&str]| {
-            let files: Vec<String> = pems.iter().map(|p| format!("file(\"{p}\")")).collect();
-            format!(
-                r#"{issuer}
+    let s = random_suffix();
+    let bucket = format!("jwks-pem-{s}");
+    let keys_dir = tempfile::tempdir().unwrap();
+    let old = key_pair(keys_dir.path(), "old", false);
+    let new = key_pair(keys_dir.path(), "new", true);
+    let old_kid = kid_of(moto, &old.public_pem);
+    let new_kid = kid_of(moto, &new.public_pem);
+    let config = |pems: &[&str]| {
+        let files: Vec<String> = pems.iter().map(|p| format!("file(\"{p}\")")).collect();
+        format!(
+            r#"{issuer}
 resource "irsa_jwks" "k" {{
   bucket          = irsa_issuer.i.bucket
   key             = irsa_issuer.i.jwks_key
@@ -212,149 +211,147 @@ resource "irsa_jwks" "k" {{
 }}
 output "kids" {{ value = irsa_jwks.k.kids }}
 "#,
-                issuer = issuer_block(&bucket),
-                files = files.join(", ")
-            )
-        };
-        let wd = workdir(moto, version, &config(&["old.pub"]));
-        wd.write("old.pub", &old.public_pem);
-        wd.write("new.pub", &new.public_pem);
-        wd.apply_ok();
+            issuer = issuer_block(&bucket),
+            files = files.join(", ")
+        )
+    };
+    let wd = workdir(moto, version, &config(&["old.pub"]));
+    wd.write("old.pub", &old.public_pem);
+    wd.write("new.pub", &new.public_pem);
+    wd.apply_ok();
 
-        let state = wd.show_json();
-        let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
-        assert_eq!(strings(&jwks["kids"]), [old_kid.as_str()], "{version:?}");
-        assert_eq!(strings(&jwks["algorithms"]), ["RS256"]);
-        assert_eq!(jwks["id"], format!("{bucket}/keys.json"));
-        assert!(jwks["etag"]
-            .as_str()
-            .is_some_and(|e| !e.is_empty() && !e.contains('"')));
-        let published = object(moto, &bucket, "keys.json").expect("published");
-        assert_eq!(published, jwks["json"].as_str().unwrap(), "byte for byte");
-        let doc: Json = serde_json::from_str(&published).unwrap();
-        assert_eq!(doc["keys"][0]["kid"], old_kid.as_str());
-        assert_eq!(doc["keys"][0]["use"], "sig");
-        assert_eq!(wd.plan_exit_code(), 0, "{version:?}: re-plan is clean");
+    let state = wd.show_json();
+    let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
+    assert_eq!(strings(&jwks["kids"]), [old_kid.as_str()], "{version:?}");
+    assert_eq!(strings(&jwks["algorithms"]), ["RS256"]);
+    assert_eq!(jwks["id"], format!("{bucket}/keys.json"));
+    assert!(jwks["etag"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty() && !e.contains('"')));
+    let published = object(moto, &bucket, "keys.json").expect("published");
+    assert_eq!(published, jwks["json"].as_str().unwrap(), "byte for byte");
+    let doc: Json = serde_json::from_str(&published).unwrap();
+    assert_eq!(doc["keys"][0]["kid"], old_kid.as_str());
+    assert_eq!(doc["keys"][0]["use"], "sig");
+    assert_eq!(wd.plan_exit_code(), 0, "{version:?}: re-plan is clean");
 
-        // Drift: the object is overwritten out of band.
-        put_object(moto, &bucket, "keys.json", "{\"keys\": []}");
-        let change = planned_change(&wd, "irsa_jwks.k");
-        assert_eq!(change["actions"], serde_json::json!(["update"]));
-        assert_eq!(strings(&change["before"]["kids"]), Vec::<String>::new());
-        assert_eq!(strings(&change["after"]["kids"]), [old_kid.as_str()]);
-        wd.apply_ok();
-        assert_eq!(object(moto, &bucket, "keys.json").unwrap(), published);
+    // Drift: the object is overwritten out of band.
+    put_object(moto, &bucket, "keys.json", "{\"keys\": []}");
+    let change = planned_change(&wd, "irsa_jwks.k");
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    assert_eq!(strings(&change["before"]["kids"]), Vec::<String>::new());
+    assert_eq!(strings(&change["after"]["kids"]), [old_kid.as_str()]);
+    wd.apply_ok();
+    assert_eq!(object(moto, &bucket, "keys.json").unwrap(), published);
 
-        // Rotation, step 1: publish the new key beside the old one. The issuer
-        // advertises only RS256, so the EC key draws a warning.
-        wd.write(
-            "main.tf",
-            &format!(
-                "{}{}",
-                moto.provider_config(),
-                config(&["old.pub", "new.pub"])
-            ),
-        );
-        let plan = wd.plan_ok();
-        assert!(
-            plan.combined()
-                .contains("Key algorithm not advertised by the issuer")
-                && plan.combined().contains("ES256"),
-            "{plan}"
-        );
-        let change = planned_change(&wd, "irsa_jwks.k");
-        assert_eq!(change["actions"], serde_json::json!(["update"]));
-        let mut both = vec![old_kid.clone(), new_kid.clone()];
-        both.sort();
-        assert_eq!(strings(&change["before"]["kids"]), [old_kid.as_str()]);
-        assert_eq!(strings(&change["after"]["kids"]), both);
-        wd.apply_ok();
-        assert_eq!(strings(&wd.output("kids")), both);
-        // Step 2: drop the old key.
-        wd.write(
-            "main.tf",
-            &format!("{}{}", moto.provider_config(), config(&["new.pub"])),
-        );
-        let change = planned_change(&wd, "irsa_jwks.k");
-        assert_eq!(strings(&change["after"]["kids"]), [new_kid.as_str()]);
-        wd.apply_ok();
-        let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
-        assert_eq!(doc["keys"].as_array().unwrap().len(), 1);
-        assert_eq!(doc["keys"][0]["kid"], new_kid.as_str());
-        assert_eq!(wd.plan_exit_code(), 0);
+    // Rotation, step 1: publish the new key beside the old one. The issuer
+    // advertises only RS256, so the EC key draws a warning.
+    wd.write(
+        "main.tf",
+        &format!(
+            "{}{}",
+            moto.provider_config(),
+            config(&["old.pub", "new.pub"])
+        ),
+    );
+    let plan = wd.plan_ok();
+    assert!(
+        plan.combined()
+            .contains("Key algorithm not advertised by the issuer")
+            && plan.combined().contains("ES256"),
+        "{plan}"
+    );
+    let change = planned_change(&wd, "irsa_jwks.k");
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    let mut both = vec![old_kid.clone(), new_kid.clone()];
+    both.sort();
+    assert_eq!(strings(&change["before"]["kids"]), [old_kid.as_str()]);
+    assert_eq!(strings(&change["after"]["kids"]), both);
+    wd.apply_ok();
+    assert_eq!(strings(&wd.output("kids")), both);
+    // Step 2: drop the old key.
+    wd.write(
+        "main.tf",
+        &format!("{}{}", moto.provider_config(), config(&["new.pub"])),
+    );
+    let change = planned_change(&wd, "irsa_jwks.k");
+    assert_eq!(strings(&change["after"]["kids"]), [new_kid.as_str()]);
+    wd.apply_ok();
+    let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
+    assert_eq!(doc["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["keys"][0]["kid"], new_kid.as_str());
+    assert_eq!(wd.plan_exit_code(), 0);
 
-        // Import into a fresh state: plans clean and matches.
-        let before = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
-        wd.run(&["state", "rm", "irsa_jwks.k"]).assert_success();
-        wd.import_ok("irsa_jwks.k", &format!("{bucket}/keys.json"));
-        let after = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
-        for name in [
-            "id",
-            "bucket",
-            "key",
-            "region",
-            "json",
-            "kids",
-            "algorithms",
-            "etag",
-        ] {
-            assert_eq!(after[name], before[name], "{version:?}: imported {name}");
-        }
-        let change = planned_change(&wd, "irsa_jwks.k");
-        assert_eq!(
-            change["actions"],
-            serde_json::json!(["no-op"]),
-            "{version:?}: after import"
-        );
-        if version == TfVersion::Current {
-            // Terraform 1.0.3 also drops outputs on `state rm`, and plans to
-            // add `kids` back; the resource itself plans no change there too.
-            assert_eq!(wd.plan_exit_code(), 0, "clean after import");
-        }
-
-        wd.destroy_ok();
-        assert_eq!(object(moto, &bucket, "keys.json"), None);
+    // Import into a fresh state: plans clean and matches.
+    let before = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+    wd.run(&["state", "rm", "irsa_jwks.k"]).assert_success();
+    wd.import_ok("irsa_jwks.k", &format!("{bucket}/keys.json"));
+    let after = state_resource(&wd.show_json(), "irsa_jwks.k")["values"].clone();
+    for name in [
+        "id",
+        "bucket",
+        "key",
+        "region",
+        "json",
+        "kids",
+        "algorithms",
+        "etag",
+    ] {
+        assert_eq!(after[name], before[name], "{version:?}: imported {name}");
     }
+    let change = planned_change(&wd, "irsa_jwks.k");
+    assert_eq!(
+        change["actions"],
+        serde_json::json!(["no-op"]),
+        "{version:?}: after import"
+    );
+    if version == TfVersion::Current {
+        // Terraform 1.0.3 also drops outputs on `state rm`, and plans to
+        // add `kids` back; the resource itself plans no change there too.
+        assert_eq!(wd.plan_exit_code(), 0, "clean after import");
+    }
+
+    wd.destroy_ok();
+    assert_eq!(object(moto, &bucket, "keys.json"), None);
 }
+per_version!(pem_keys_publish_rotate_drift_import_and_destroy);
 
 /// A refresh of one irsa_jwks costs exactly one call: GetObject.
-#[test]
-fn a_refresh_costs_one_get_object() {
+fn a_refresh_costs_one_get_object(version: TfVersion) {
     let moto = Moto::start();
     let s = random_suffix();
     let bucket = format!("jwks-cost-{s}");
     boto(&moto, &format!("s3.create_bucket(Bucket='{bucket}')"));
     let keys_dir = tempfile::tempdir().unwrap();
     let pair = key_pair(keys_dir.path(), "sa", false);
-    for version in TfVersion::all() {
-        let wd = workdir(
-            &moto,
-            version,
-            &format!(
-                r#"
+    let wd = workdir(
+        &moto,
+        version,
+        &format!(
+            r#"
 resource "irsa_jwks" "k" {{
   bucket          = "{bucket}"
   key             = "c/keys.json"
   public_keys_pem = [file("sa.pub")]
 }}
 "#
-            ),
-        );
-        wd.write("sa.pub", &pair.public_pem);
-        wd.apply_ok();
-        moto.start_recording();
-        let out = wd.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
-        let calls = moto.stop_recording();
-        out.assert_success();
-        let names: Vec<String> = calls
-            .iter()
-            .map(|c| format!("{}:{}", c.service, c.action))
-            .collect();
-        // The Rust SDK marks GetObject with `?x-id=GetObject`.
-        assert_eq!(names, ["s3:GET object?x-id"], "{version:?}");
-        wd.destroy_ok();
-    }
+        ),
+    );
+    wd.write("sa.pub", &pair.public_pem);
+    wd.apply_ok();
+    moto.start_recording();
+    let out = wd.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    let calls = moto.stop_recording();
+    out.assert_success();
+    let names: Vec<String> = calls
+        .iter()
+        .map(|c| format!("{}:{}", c.service, c.action))
+        .collect();
+    // The Rust SDK marks GetObject with `?x-id=GetObject`.
+    assert_eq!(names, ["s3:GET object?x-id"], "{version:?}");
+    wd.destroy_ok();
 }
+per_version!(a_refresh_costs_one_get_object);
 
 fn cluster_workdir(moto: &Moto, version: TfVersion, bucket: &str, cluster: &str) -> Workdir {
     workdir(
@@ -384,119 +381,115 @@ resource "irsa_jwks" "k" {{
 /// The TKGm two-phase flow: phase 1 before the cluster exists publishes no
 /// key set; phase 2 reads the Cluster API `<cluster>-sa` secret from the
 /// management cluster. Then the key is rotated in the cluster.
-#[test]
-fn two_phase_flow_reads_the_cluster_api_secret() {
+fn two_phase_flow_reads_the_cluster_api_secret(version: TfVersion) {
     let moto = Moto::shared();
-    for version in TfVersion::all() {
-        let s = random_suffix();
-        let bucket = format!("jwks-tkgm-{s}");
-        let keys_dir = tempfile::tempdir().unwrap();
-        let first = key_pair(keys_dir.path(), "first", false);
-        let second = key_pair(keys_dir.path(), "second", false);
-        let server = KubeApiServer::start(TOKEN);
-        let kubeconfig_dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(kubeconfig_dir.path(), TOKEN);
-        let mut wd = cluster_workdir(
-            moto,
-            version,
-            &bucket,
-            &format!(
-                "    config_path    = \"{}\"\n    config_context = \"stand-in\"\n    secret {{\n      namespace = \"tkg-system\"\n      name      = \"workload-1-sa\"\n    }}",
-                kubeconfig.display()
-            ),
-        );
+    let s = random_suffix();
+    let bucket = format!("jwks-tkgm-{s}");
+    let keys_dir = tempfile::tempdir().unwrap();
+    let first = key_pair(keys_dir.path(), "first", false);
+    let second = key_pair(keys_dir.path(), "second", false);
+    let server = KubeApiServer::start(TOKEN);
+    let kubeconfig_dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(kubeconfig_dir.path(), TOKEN);
+    let mut wd = cluster_workdir(
+        moto,
+        version,
+        &bucket,
+        &format!(
+            "    config_path    = \"{}\"\n    config_context = \"stand-in\"\n    secret {{\n      namespace = \"tkg-system\"\n      name      = \"workload-1-sa\"\n    }}",
+            kubeconfig.display()
+        ),
+    );
 
-        // Phase 1: the issuer only; the cluster does not exist yet.
-        wd.apply_ok();
-        assert_eq!(object(moto, &bucket, "keys.json"), None);
-        assert!(
-            server.requests().is_empty(),
-            "phase 1 must not contact the cluster"
-        );
+    // Phase 1: the issuer only; the cluster does not exist yet.
+    wd.apply_ok();
+    assert_eq!(object(moto, &bucket, "keys.json"), None);
+    assert!(
+        server.requests().is_empty(),
+        "phase 1 must not contact the cluster"
+    );
 
-        // The cluster is created: Cluster API stores its key pair.
-        server.put_secret(
-            "tkg-system",
-            "workload-1-sa",
-            &[
-                ("tls.crt", first.public_pem.as_bytes()),
-                ("tls.key", first.private_pem.as_bytes()),
-            ],
-        );
-        wd.env("TF_VAR_cluster_created", "true");
-        wd.apply_ok();
-        let state = wd.show_json();
-        let jwks = &state_resource(&state, "irsa_jwks.k[0]")["values"];
-        let first_kid = kid_of(moto, &first.public_pem);
-        assert_eq!(strings(&jwks["kids"]), [first_kid.as_str()], "{version:?}");
-        assert_eq!(jwks["cluster"]["secret"]["key"], "tls.crt");
-        assert_eq!(
-            object(moto, &bucket, "keys.json").as_deref(),
-            jwks["json"].as_str()
-        );
-        // Neither the private key nor the token is in the state.
-        let raw_state = wd.read("terraform.tfstate");
-        let private_body: String = first.private_pem.lines().nth(1).unwrap().to_owned();
-        assert!(!raw_state.contains(&private_body), "private key in state");
-        assert!(!raw_state.contains(TOKEN), "token in state");
-        assert!(
-            server
-                .requests()
-                .iter()
-                .all(|r| r == "GET /api/v1/namespaces/tkg-system/secrets/workload-1-sa"),
-            "{:?}",
-            server.requests()
-        );
-        assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
+    // The cluster is created: Cluster API stores its key pair.
+    server.put_secret(
+        "tkg-system",
+        "workload-1-sa",
+        &[
+            ("tls.crt", first.public_pem.as_bytes()),
+            ("tls.key", first.private_pem.as_bytes()),
+        ],
+    );
+    wd.env("TF_VAR_cluster_created", "true");
+    wd.apply_ok();
+    let state = wd.show_json();
+    let jwks = &state_resource(&state, "irsa_jwks.k[0]")["values"];
+    let first_kid = kid_of(moto, &first.public_pem);
+    assert_eq!(strings(&jwks["kids"]), [first_kid.as_str()], "{version:?}");
+    assert_eq!(jwks["cluster"]["secret"]["key"], "tls.crt");
+    assert_eq!(
+        object(moto, &bucket, "keys.json").as_deref(),
+        jwks["json"].as_str()
+    );
+    // Neither the private key nor the token is in the state.
+    let raw_state = wd.read("terraform.tfstate");
+    let private_body: String = first.private_pem.lines().nth(1).unwrap().to_owned();
+    assert!(!raw_state.contains(&private_body), "private key in state");
+    assert!(!raw_state.contains(TOKEN), "token in state");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r == "GET /api/v1/namespaces/tkg-system/secrets/workload-1-sa"),
+        "{:?}",
+        server.requests()
+    );
+    assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
 
-        // The signer is rotated in the cluster: the plan shows the new kid.
-        server.put_secret(
-            "tkg-system",
-            "workload-1-sa",
-            &[
-                ("tls.crt", second.public_pem.as_bytes()),
-                ("tls.key", second.private_pem.as_bytes()),
-            ],
-        );
-        let second_kid = kid_of(moto, &second.public_pem);
-        let change = planned_change(&wd, "irsa_jwks.k[0]");
-        assert_eq!(change["actions"], serde_json::json!(["update"]));
-        assert_eq!(strings(&change["before"]["kids"]), [first_kid]);
-        assert_eq!(strings(&change["after"]["kids"]), [second_kid.as_str()]);
-        wd.apply_ok();
-        let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
-        assert_eq!(doc["keys"][0]["kid"], second_kid.as_str());
+    // The signer is rotated in the cluster: the plan shows the new kid.
+    server.put_secret(
+        "tkg-system",
+        "workload-1-sa",
+        &[
+            ("tls.crt", second.public_pem.as_bytes()),
+            ("tls.key", second.private_pem.as_bytes()),
+        ],
+    );
+    let second_kid = kid_of(moto, &second.public_pem);
+    let change = planned_change(&wd, "irsa_jwks.k[0]");
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    assert_eq!(strings(&change["before"]["kids"]), [first_kid]);
+    assert_eq!(strings(&change["after"]["kids"]), [second_kid.as_str()]);
+    wd.apply_ok();
+    let doc: Json = serde_json::from_str(&object(moto, &bucket, "keys.json").unwrap()).unwrap();
+    assert_eq!(doc["keys"][0]["kid"], second_kid.as_str());
 
-        wd.destroy_ok();
-        assert_eq!(object(moto, &bucket, "keys.json"), None);
-    }
+    wd.destroy_ok();
+    assert_eq!(object(moto, &bucket, "keys.json"), None);
 }
+per_version!(two_phase_flow_reads_the_cluster_api_secret);
 
 /// The apiserver's own `/openid/v1/jwks`, with host, token and CA given
 /// directly, and the host not known until apply (it depends on a resource
 /// created in the same run). A served kid that does not match its key is
 /// refused.
-#[test]
-fn jwks_endpoint_source_with_settings_known_only_at_apply() {
+fn jwks_endpoint_source_with_settings_known_only_at_apply(version: TfVersion) {
     let moto = Moto::shared();
-    for version in TfVersion::all() {
-        let s = random_suffix();
-        let bucket = format!("jwks-ep-{s}");
-        let keys_dir = tempfile::tempdir().unwrap();
-        let pair = key_pair(keys_dir.path(), "sa", true);
-        let kid = kid_of(moto, &pair.public_pem);
-        let served = format!(
-            r#"{{"keys":[{{"use":"sig","kty":"EC","kid":"{kid}","crv":"P-256","alg":"ES256","x":"{x}","y":"{y}"}}]}}"#,
-            x = ec_coordinate(moto, &pair.public_pem, "x"),
-            y = ec_coordinate(moto, &pair.public_pem, "y"),
-        );
-        let server = KubeApiServer::start(TOKEN);
-        server.set_jwks(Some(&served));
-        let wd = workdir(
-            moto,
-            version,
-            &format!(
-                r#"{issuer}
+    let s = random_suffix();
+    let bucket = format!("jwks-ep-{s}");
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", true);
+    let kid = kid_of(moto, &pair.public_pem);
+    let served = format!(
+        r#"{{"keys":[{{"use":"sig","kty":"EC","kid":"{kid}","crv":"P-256","alg":"ES256","x":"{x}","y":"{y}"}}]}}"#,
+        x = ec_coordinate(moto, &pair.public_pem, "x"),
+        y = ec_coordinate(moto, &pair.public_pem, "y"),
+    );
+    let server = KubeApiServer::start(TOKEN);
+    server.set_jwks(Some(&served));
+    let wd = workdir(
+        moto,
+        version,
+        &format!(
+            r#"{issuer}
 resource "irsa_jwks" "k" {{
   bucket = irsa_issuer.i.bucket
   key    = irsa_issuer.i.jwks_key
@@ -510,57 +503,57 @@ resource "irsa_jwks" "k" {{
   }}
 }}
 "#,
-                issuer = issuer_block(&bucket).replace(
-                    "bucket    =",
-                    "signing_algorithms = [\"ES256\"]\n  bucket    ="
-                ),
-                host = server.host(),
+            issuer = issuer_block(&bucket).replace(
+                "bucket    =",
+                "signing_algorithms = [\"ES256\"]\n  bucket    ="
             ),
-        );
-        wd.write("ca.pem", server.ca_pem());
-        let change = planned_change(&wd, "irsa_jwks.k");
-        assert_eq!(
-            change["after_unknown"]["json"], true,
-            "{version:?}: {change:#}"
-        );
-        assert_eq!(change["after_unknown"]["kids"], true);
-        assert!(
-            server.requests().is_empty(),
-            "plan cannot know the host yet"
-        );
-        wd.apply_ok();
-        let state = wd.show_json();
-        let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
-        assert_eq!(strings(&jwks["kids"]), [kid.as_str()], "{version:?}");
-        assert_eq!(strings(&jwks["algorithms"]), ["ES256"]);
-        assert_eq!(server.requests(), ["GET /openid/v1/jwks"]);
-        // The token is write-only on Terraform 1.11+: used, never stored.
-        // Terraform 1.0.3 has no write-only attributes and keeps it,
-        // marked sensitive.
-        let raw_state = wd.read("terraform.tfstate");
-        assert_eq!(
-            raw_state.contains(TOKEN),
-            version == TfVersion::V1_0_3,
-            "{version:?}: token in state"
-        );
-        assert!(jwks["cluster"]["host"].as_str().is_some());
-        assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
+            host = server.host(),
+        ),
+    );
+    wd.write("ca.pem", server.ca_pem());
+    let change = planned_change(&wd, "irsa_jwks.k");
+    assert_eq!(
+        change["after_unknown"]["json"], true,
+        "{version:?}: {change:#}"
+    );
+    assert_eq!(change["after_unknown"]["kids"], true);
+    assert!(
+        server.requests().is_empty(),
+        "plan cannot know the host yet"
+    );
+    wd.apply_ok();
+    let state = wd.show_json();
+    let jwks = &state_resource(&state, "irsa_jwks.k")["values"];
+    assert_eq!(strings(&jwks["kids"]), [kid.as_str()], "{version:?}");
+    assert_eq!(strings(&jwks["algorithms"]), ["ES256"]);
+    assert_eq!(server.requests(), ["GET /openid/v1/jwks"]);
+    // The token is write-only on Terraform 1.11+: used, never stored.
+    // Terraform 1.0.3 has no write-only attributes and keeps it,
+    // marked sensitive.
+    let raw_state = wd.read("terraform.tfstate");
+    assert_eq!(
+        raw_state.contains(TOKEN),
+        version == TfVersion::V1_0_3,
+        "{version:?}: token in state"
+    );
+    assert!(jwks["cluster"]["host"].as_str().is_some());
+    assert_eq!(wd.plan_exit_code(), 0, "{version:?}");
 
-        // A key set whose kid was altered is not published.
-        server.set_jwks(Some(&served.replace(&kid, "altered-kid")));
-        let out = wd.plan().assert_failure();
-        let text = out.combined();
-        assert!(text.contains("Served kid does not match its key"), "{text}");
-        assert!(
-            text.contains("altered-kid") && text.contains(&kid),
-            "{text}"
-        );
+    // A key set whose kid was altered is not published.
+    server.set_jwks(Some(&served.replace(&kid, "altered-kid")));
+    let out = wd.plan().assert_failure();
+    let text = out.combined();
+    assert!(text.contains("Served kid does not match its key"), "{text}");
+    assert!(
+        text.contains("altered-kid") && text.contains(&kid),
+        "{text}"
+    );
 
-        server.set_jwks(Some(&served));
-        wd.destroy_ok();
-        assert_eq!(object(moto, &bucket, "keys.json"), None);
-    }
+    server.set_jwks(Some(&served));
+    wd.destroy_ok();
+    assert_eq!(object(moto, &bucket, "keys.json"), None);
 }
+per_version!(jwks_endpoint_source_with_settings_known_only_at_apply);
 
 /// One coordinate of an EC public key, base64url, as a JWK holds it.
 fn ec_coordinate(moto: &Moto, public_pem: &str, which: &str) -> String {
@@ -576,8 +569,7 @@ fn ec_coordinate(moto: &Moto, public_pem: &str, which: &str) -> String {
 
 /// Each cluster problem stops the plan with a diagnostic that names the
 /// attribute and what to check; nothing is published.
-#[test]
-fn cluster_problems_are_clear_errors_at_plan_time() {
+fn cluster_problems_are_clear_errors_at_plan_time(version: TfVersion) {
     let moto = Moto::shared();
     let server = KubeApiServer::start(TOKEN);
     let keys_dir = tempfile::tempdir().unwrap();
@@ -675,42 +667,40 @@ fn cluster_problems_are_clear_errors_at_plan_time() {
             ],
         ),
     ];
-    for version in TfVersion::all() {
-        let bucket = format!("jwks-err-{}", random_suffix());
-        boto(moto, &format!("s3.create_bucket(Bucket='{bucket}')"));
-        for (name, cluster, expected) in &cases {
-            let wd = workdir(
-                moto,
-                version,
-                &format!(
-                    "resource \"irsa_jwks\" \"k\" {{\n  bucket = \"{bucket}\"\n  key = \"keys.json\"\n  cluster {{\n{cluster}\n  }}\n}}\n"
-                ),
-            );
-            wd.write("ca.pem", server.ca_pem());
-            let out = wd.apply().assert_failure();
-            let text = out.combined().replace('\n', " ");
-            // Terraform wraps long lines; compare with single spaces.
-            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            for needle in expected {
-                assert!(
-                    text.contains(needle.as_str()),
-                    "{version:?} {name}: no {needle:?} in:\n{out}"
-                );
-            }
+    let bucket = format!("jwks-err-{}", random_suffix());
+    boto(moto, &format!("s3.create_bucket(Bucket='{bucket}')"));
+    for (name, cluster, expected) in &cases {
+        let wd = workdir(
+            moto,
+            version,
+            &format!(
+                "resource \"irsa_jwks\" \"k\" {{\n  bucket = \"{bucket}\"\n  key = \"keys.json\"\n  cluster {{\n{cluster}\n  }}\n}}\n"
+            ),
+        );
+        wd.write("ca.pem", server.ca_pem());
+        let out = wd.apply().assert_failure();
+        let text = out.combined().replace('\n', " ");
+        // Terraform wraps long lines; compare with single spaces.
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in expected {
             assert!(
-                text.contains("Nothing was published"),
-                "{version:?} {name}: {out}"
+                text.contains(needle.as_str()),
+                "{version:?} {name}: no {needle:?} in:\n{out}"
             );
-            assert_eq!(object(moto, &bucket, "keys.json"), None, "{name}");
         }
+        assert!(
+            text.contains("Nothing was published"),
+            "{version:?} {name}: {out}"
+        );
+        assert_eq!(object(moto, &bucket, "keys.json"), None, "{name}");
     }
 }
+per_version!(cluster_problems_are_clear_errors_at_plan_time);
 
 /// Mistakes in the configuration fail at validate time, naming the
 /// attribute (Terraform shows its line), without contacting AWS or a
 /// cluster, and without echoing key material.
-#[test]
-fn bad_configuration_fails_validate_naming_the_attribute() {
+fn bad_configuration_fails_validate_naming_the_attribute(version: TfVersion) {
     let moto = Moto::shared();
     let keys_dir = tempfile::tempdir().unwrap();
     let pair = key_pair(keys_dir.path(), "sa", false);
@@ -815,33 +805,32 @@ fn bad_configuration_fails_validate_naming_the_attribute() {
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
-    for version in TfVersion::all() {
-        for (name, key, body, expected) in &cases {
-            let wd = workdir(
-                moto,
-                version,
-                &format!("resource \"irsa_jwks\" \"k\" {{\n  bucket = \"some-bucket\"\n  key = \"{key}\"\n{body}}}\n"),
+    for (name, key, body, expected) in &cases {
+        let wd = workdir(
+            moto,
+            version,
+            &format!("resource \"irsa_jwks\" \"k\" {{\n  bucket = \"some-bucket\"\n  key = \"{key}\"\n{body}}}\n"),
+        );
+        wd.write("sa.key", &pair.private_pem);
+        wd.write("sa.pub", &pair.public_pem);
+        let out = wd.validate().assert_failure();
+        let text = out
+            .combined()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for needle in *expected {
+            assert!(
+                text.contains(needle),
+                "{version:?} {name}: no {needle:?} in:\n{out}"
             );
-            wd.write("sa.key", &pair.private_pem);
-            wd.write("sa.pub", &pair.public_pem);
-            let out = wd.validate().assert_failure();
-            let text = out
-                .combined()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            for needle in *expected {
-                assert!(
-                    text.contains(needle),
-                    "{version:?} {name}: no {needle:?} in:\n{out}"
-                );
-            }
-            for line in &key_material {
-                assert!(
-                    !out.combined().contains(line),
-                    "{version:?} {name}: key material in:\n{out}"
-                );
-            }
+        }
+        for line in &key_material {
+            assert!(
+                !out.combined().contains(line),
+                "{version:?} {name}: key material in:\n{out}"
+            );
         }
     }
 }
+per_version!(bad_configuration_fails_validate_naming_the_attribute);

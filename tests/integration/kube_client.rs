@@ -1,11 +1,10 @@
 //! Cluster access (src/kube) through the real kube client crate, against the
-//! stand-in HTTPS API server of tests/support/kube_apiserver.rs (no real
-//! kube-apiserver can run here; see that file).
-
-mod support;
+//! stand-in HTTPS API server of tests/integration/support/kube_apiserver.rs
+//! (no real kube-apiserver can run here; see that file).
 
 use irsa::kube::{Cluster, Connection, KubeError};
-use support::kube_apiserver::KubeApiServer;
+
+use crate::support::kube_apiserver::KubeApiServer;
 
 const TOKEN: &str = "s3cr3t-token";
 const PUB_PEM: &str =

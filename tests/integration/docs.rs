@@ -4,14 +4,13 @@
 //! examples/workflows/ (its README and configuration), in docs/guides/. This test fails when the committed docs
 //! differ from what it generates; `make docs` (UPDATE_DOCS=1) rewrites them.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value as Json;
-use support::{repo_root, Install, TfVersion, Workdir};
+
+use crate::support::{repo_root, Install, TfVersion, Workdir};
 
 fn provider_schema() -> Json {
     let wd = Workdir::new(TfVersion::Current, Install::Mirror);
@@ -328,7 +327,7 @@ fn every_resource_and_data_source_has_an_example() {
 
 #[test]
 fn every_workflow_has_a_readme_and_an_end_to_end_test() {
-    let tests = read_optional("tests/e2e_workflows.rs").unwrap_or_default();
+    let tests = read_optional("tests/integration/e2e_workflows.rs").unwrap_or_default();
     let mut missing = vec![];
     for entry in std::fs::read_dir(repo_root().join("examples/workflows"))
         .unwrap()
@@ -339,7 +338,9 @@ fn every_workflow_has_a_readme_and_an_end_to_end_test() {
             missing.push(format!("examples/workflows/{name}/README.md"));
         }
         if !tests.contains(&format!("workflow(moto, version, \"{name}\")")) {
-            missing.push(format!("a test applying {name} in tests/e2e_workflows.rs"));
+            missing.push(format!(
+                "a test applying {name} in tests/integration/e2e_workflows.rs"
+            ));
         }
     }
     assert!(missing.is_empty(), "missing: {missing:?}");

@@ -2,8 +2,6 @@
 //! apply interrupted by StopProvider leaves behind, and that the next plan
 //! and apply finish the job.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use irsa::context::ProviderData;
@@ -13,7 +11,8 @@ use irsa::resources::issuer::Issuer;
 use irsa::tfplugin::{
     ApplyRequest, CancellationToken, Diagnostics, PlanRequest, Provider, Resource, Value,
 };
-use support::{random_suffix, Moto};
+
+use crate::support::{random_suffix, Moto};
 
 /// The resource as the protocol layer serves it.
 fn issuer() -> Managed<Issuer> {
@@ -22,7 +21,11 @@ fn issuer() -> Managed<Issuer> {
 
 async fn configure(moto: &Moto) -> ProviderData {
     // The provider reads credentials from the standard chain: this process's
-    // environment, with the AWS config files pointed away from $HOME.
+    // environment, with the AWS config files pointed away from $HOME. That
+    // is the environment of the whole test binary: every other test gives
+    // Terraform, the provider and boto3 their AWS settings explicitly
+    // (`Workdir` drops inherited AWS_* variables, `Moto::python` sets them),
+    // so none of them depends on what is set here.
     let empty = tempfile::tempdir().unwrap();
     for (k, v) in moto.env() {
         std::env::set_var(k, v);

@@ -2,7 +2,7 @@
 providers whose URL mentions it, read through signed API calls only (moto
 answers unsigned GETs of /.well-known/... from its Cognito emulation).
 
-    python tests/support/aws_snapshot.py <bucket>
+    python tests/integration/support/aws_snapshot.py <bucket>
 
 The endpoint and credentials come from the environment (Moto::env()).
 """

@@ -19,8 +19,8 @@
 //! provider's crate, so a mistake there cannot hide itself. Every failure
 //! names the [`Step`] at which the chain broke.
 //!
-//! Used by `tests/e2e_workflows.rs` and, for `make demo`, by the example
-//! `trust_chain_check` (`tests/support/trust_chain_main.rs`).
+//! Used by `tests/integration/e2e_workflows.rs` and, for `make demo`, by the
+//! example `trust_chain_check` (`tests/integration/support/trust_chain_main.rs`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

@@ -1,7 +1,8 @@
 //! Shared harness for the integration tests: real Terraform, the real provider
 //! binary, and a local moto server standing in for AWS.
 //!
-//! Include it from a test file with `mod support;`. See `tests/README.md`.
+//! `tests/integration/main.rs` declares it once (`mod support;`); the test
+//! modules use it as `crate::support`. See `tests/README.md`.
 #![allow(dead_code)]
 
 use std::collections::hash_map::DefaultHasher;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tempfile::TempDir;
 
+pub mod fault_proxy;
 pub mod kube_apiserver;
 pub mod trust_chain;
 
@@ -85,7 +87,8 @@ pub enum TfVersion {
 }
 
 impl TfVersion {
-    /// Every supported version, newest first.
+    /// Every supported version, newest first. A new one needs its test in
+    /// [`per_version!`] too.
     pub fn all() -> [TfVersion; 2] {
         [TfVersion::Current, TfVersion::V1_0_3]
     }
@@ -137,6 +140,39 @@ impl fmt::Display for TfVersion {
         }
     }
 }
+
+/// One `#[test]` per Terraform version for a test written as
+/// `fn name(version: TfVersion)`: a module `name` holding `tf_1_11`
+/// ([`TfVersion::Current`]) and `tf_1_0_3` ([`TfVersion::V1_0_3`]), so a
+/// failure names its version, e.g. `e2e_role::lifecycle::tf_1_0_3`.
+///
+/// ```ignore
+/// fn lifecycle(version: TfVersion) {
+///     let wd = Workdir::new(version, Install::DevOverrides);
+///     // ...
+/// }
+/// per_version!(lifecycle);
+/// ```
+///
+/// Each version is a test of its own, so it may run beside the other: it
+/// must not depend on what the other one left behind (name objects with
+/// [`random_suffix`]).
+macro_rules! per_version {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn tf_1_11() {
+                super::$name($crate::support::TfVersion::Current)
+            }
+
+            #[test]
+            fn tf_1_0_3() {
+                super::$name($crate::support::TfVersion::V1_0_3)
+            }
+        }
+    };
+}
+pub(crate) use per_version;
 
 fn find_on_path(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -370,7 +406,7 @@ impl Workdir {
     /// flags added) and returns its output whether it succeeded or not.
     pub fn run(&self, args: &[&str]) -> TfOutput {
         let (cmd, command) = self.command(args);
-        run_with_timeout(cmd, &command, self.timeout, false)
+        run_with_timeout(cmd, &command, self.timeout, None)
     }
 
     /// Like [`Workdir::run`], but once a provider process of ours is running
@@ -378,7 +414,14 @@ impl Workdir {
     /// Ctrl-C in a terminal does.
     pub fn run_with_ctrl_c(&self, args: &[&str]) -> TfOutput {
         let (cmd, command) = self.command(args);
-        run_with_timeout(cmd, &command, self.timeout, true)
+        run_with_timeout(cmd, &command, self.timeout, Some(&|| true))
+    }
+
+    /// Like [`Workdir::run_with_ctrl_c`], with the Ctrl-C sent once `when`
+    /// holds (for example, once a fault proxy holds an AWS call).
+    pub fn run_interrupting(&self, args: &[&str], when: &dyn Fn() -> bool) -> TfOutput {
+        let (cmd, command) = self.command(args);
+        run_with_timeout(cmd, &command, self.timeout, Some(when))
     }
 
     fn command(&self, args: &[&str]) -> (Command, String) {
@@ -520,7 +563,12 @@ fn hcl_string(s: &str) -> String {
 /// Runs `cmd` in its own process group, collecting stdout and stderr. On
 /// timeout the whole group is killed (so provider plugins die too) and the
 /// test panics with what was printed so far.
-fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration, ctrl_c: bool) -> TfOutput {
+fn run_with_timeout(
+    mut cmd: Command,
+    command: &str,
+    timeout: Duration,
+    ctrl_c: Option<&dyn Fn() -> bool>,
+) -> TfOutput {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -531,12 +579,15 @@ fn run_with_timeout(mut cmd: Command, command: &str, timeout: Duration, ctrl_c: 
     let stdout = drain(child.stdout.take().expect("piped stdout"));
     let stderr = drain(child.stderr.take().expect("piped stderr"));
     let deadline = Instant::now() + timeout;
-    let mut interrupt_pending = ctrl_c;
+    let mut interrupt_pending = ctrl_c.is_some();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for terraform") {
             break Some(status);
         }
-        if interrupt_pending && provider_running_in_group(child.id()) {
+        if interrupt_pending
+            && provider_running_in_group(child.id())
+            && ctrl_c.is_some_and(|when| when())
+        {
             kill_group(&child, "INT");
             interrupt_pending = false;
         }

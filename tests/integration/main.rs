@@ -1,0 +1,19 @@
+//! The integration tests, as one test binary: each module was once a test
+//! binary of its own, and each linked the AWS SDK, kube and tonic again.
+//! See `tests/README.md`.
+
+mod support;
+
+mod docs;
+mod e2e_data_sources;
+mod e2e_issuer;
+mod e2e_jwks;
+mod e2e_role;
+mod e2e_workflows;
+mod fault_matrix;
+mod grpc;
+mod harness_selftest;
+mod issuer_in_process;
+mod kube_client;
+mod plugin_process;
+mod tls_thumbprint;
