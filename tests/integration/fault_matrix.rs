@@ -5,13 +5,15 @@
 //! connection closed, and the call done with its answer dropped. After each
 //! broken apply, a second apply must converge, a plan must be empty, what
 //! the emulator holds must equal the state (nothing orphaned, nothing
-//! adopted), and destroy must leave nothing. An apply interrupted by Ctrl-C
-//! halfway converges too.
+//! adopted), and destroy must leave nothing; a call of destroy broken the
+//! same way leaves a state that the next destroy finishes. An apply
+//! interrupted by Ctrl-C halfway converges too.
 //!
 //! The calls are not listed here: a clean apply through the proxy names
 //! them, so the matrix follows the provider as it changes.
 
 use std::collections::BTreeSet;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +25,24 @@ use crate::support::{random_suffix, state_resource, Install, Moto, TfVersion, Wo
 /// The workflow's region: outside us-east-1, where CreateBucket has its own
 /// answer for a bucket the caller already owns.
 const REGION: &str = "eu-west-1";
+
+/// A customer managed policy the matrix attaches (moto has no AWS managed
+/// policies), made once per emulator by [`ensure_policy`].
+const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/fault-matrix-read";
+
+fn ensure_policy(moto: &Moto) {
+    let script = "import boto3, json\n\
+        iam = boto3.client('iam')\n\
+        doc = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject', 'Resource': '*'}]}\n\
+        try:\n    iam.create_policy(PolicyName='fault-matrix-read', PolicyDocument=json.dumps(doc))\n\
+        except iam.exceptions.EntityAlreadyExistsException:\n    pass\n";
+    let res = moto.python().arg("-c").arg(script).output().unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
 
 const PUBLIC_KEY: &str = include_str!("../../src/domain/testdata/rsa2048.pub.pem");
 
@@ -62,7 +82,7 @@ resource "irsa_role" "dns" {{
   name              = "fault-dns-{s}"
   oidc_provider_arn = irsa_issuer.this.oidc_provider_arn
   service_accounts  = ["kube-system:external-dns"]
-  policy_arns       = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+  policy_arns       = ["{POLICY_ARN}"]
 }}
 
 resource "irsa_role" "app" {{
@@ -147,16 +167,60 @@ fn expected(wd: &Workdir) -> Json {
     })
 }
 
-/// Break `call` with `fault` in the first apply; then check convergence.
-fn case(moto: &Moto, version: TfVersion, call: &str, fault: Fault) -> Result<(), String> {
+/// When a broken call is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Apply,
+    Destroy,
+}
+
+/// Break `call` with `fault` in the first apply (or destroy); then check
+/// that the next one converges.
+fn case(
+    moto: &Moto,
+    version: TfVersion,
+    phase: Phase,
+    call: &str,
+    fault: Fault,
+) -> Result<(), String> {
     let s = random_suffix();
     let proxy = FaultProxy::start(&moto.endpoint());
     let wd = workdir(moto, version, &proxy, &s);
+    let what = format!("{version} {phase:?} {call} {fault:?}");
+    let empty = json!({"buckets": {}, "providers": [], "roles": []});
+    if phase == Phase::Destroy {
+        let applied = wd.apply();
+        if !applied.success {
+            return Err(format!(
+                "{what}: the clean apply failed:\n{}",
+                applied.combined()
+            ));
+        }
+        proxy.arm(call, fault);
+        let first = wd.destroy();
+        proxy.disarm();
+        if proxy.faulted() == 0 {
+            return Err(format!("{what}: the call was never made"));
+        }
+        let second = wd.destroy();
+        if !second.success {
+            return Err(format!(
+                "{what}: the second destroy failed (first: {}):\n{}",
+                if first.success { "ok" } else { "failed" },
+                second.combined()
+            ));
+        }
+        let left = emulator(moto, &s);
+        return if left == empty {
+            Ok(())
+        } else {
+            Err(format!("{what}: destroy left {left:#}"))
+        };
+    }
     proxy.arm(call, fault);
     let first = wd.apply();
     proxy.disarm();
     let hit = proxy.faulted();
-    let what = format!("{version} {call} {fault:?}");
     let result = (|| {
         if hit == 0 {
             return Err(format!("{what}: the call was never made"));
@@ -185,7 +249,6 @@ fn case(moto: &Moto, version: TfVersion, call: &str, fault: Fault) -> Result<(),
     })();
     let destroyed = wd.destroy();
     let left = emulator(moto, &s);
-    let empty = json!({"buckets": {}, "providers": [], "roles": []});
     result?;
     if !destroyed.success {
         return Err(format!("{what}: destroy failed:\n{}", destroyed.combined()));
@@ -196,21 +259,27 @@ fn case(moto: &Moto, version: TfVersion, call: &str, fault: Fault) -> Result<(),
     Ok(())
 }
 
-/// The mutating calls of a clean apply and destroy of the workflow, in
+/// The mutating calls of a clean apply, and those of its destroy, each in
 /// order of first use.
-fn mutating_calls(moto: &Moto) -> Vec<String> {
+fn mutating_calls(moto: &Moto) -> Vec<(Phase, String)> {
+    ensure_policy(moto);
     let s = random_suffix();
     let proxy = FaultProxy::start(&moto.endpoint());
     let wd = workdir(moto, TfVersion::Current, &proxy, &s);
     wd.apply_ok();
-    let mut calls = proxy.take_calls();
+    let applied = proxy.take_calls();
     wd.destroy_ok();
-    calls.extend(proxy.take_calls());
+    let destroyed = proxy.take_calls();
     let mut seen = BTreeSet::new();
-    calls
-        .into_iter()
-        .filter(|c| is_mutating(c) && seen.insert(c.clone()))
-        .collect()
+    let mut out = Vec::new();
+    for (phase, calls) in [(Phase::Apply, applied), (Phase::Destroy, destroyed)] {
+        for c in calls {
+            if is_mutating(&c) && seen.insert((phase, c.clone())) {
+                out.push((phase, c));
+            }
+        }
+    }
+    out
 }
 
 /// Run the cases on a few threads; report every failing case at once.
@@ -221,9 +290,9 @@ fn run_matrix(version: TfVersion, faults: &[Fault]) {
         calls.len() >= 10,
         "the workflow makes its mutating calls: {calls:?}"
     );
-    let cases: Vec<(String, Fault)> = calls
+    let cases: Vec<(Phase, String, Fault)> = calls
         .iter()
-        .flat_map(|c| faults.iter().map(move |f| (c.clone(), *f)))
+        .flat_map(|(p, c)| faults.iter().map(move |f| (*p, c.clone(), *f)))
         .collect();
     let total = cases.len();
     let queue = Arc::new(Mutex::new(cases));
@@ -232,10 +301,10 @@ fn run_matrix(version: TfVersion, faults: &[Fault]) {
         .map(|_| {
             let (queue, failures) = (queue.clone(), failures.clone());
             std::thread::spawn(move || loop {
-                let Some((call, fault)) = queue.lock().unwrap().pop() else {
+                let Some((phase, call, fault)) = queue.lock().unwrap().pop() else {
                     return;
                 };
-                if let Err(e) = case(Moto::shared(), version, &call, fault) {
+                if let Err(e) = case(Moto::shared(), version, phase, &call, fault) {
                     failures.lock().unwrap().push(e);
                 }
             })
@@ -246,7 +315,7 @@ fn run_matrix(version: TfVersion, faults: &[Fault]) {
     }
     let failures = failures.lock().unwrap();
     eprintln!(
-        "fault matrix on {version}: {total} (call, mode) cases over {} calls, {} failed",
+        "fault matrix on {version}: {total} (call, mode) cases over {} calls ({calls:?}), {} failed",
         calls.len(),
         failures.len()
     );
@@ -275,6 +344,7 @@ fn every_mutating_call_with_its_answer_dropped_converges_on_terraform_1_0_3() {
 /// apply ends, and the next apply converges with nothing orphaned.
 fn an_interrupted_apply_converges(version: TfVersion) {
     let moto: &Moto = Moto::shared();
+    ensure_policy(moto);
     let s = random_suffix();
     let proxy = FaultProxy::start(&moto.endpoint());
     let mut wd = workdir(moto, version, &proxy, &s);
