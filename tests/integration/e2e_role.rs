@@ -683,6 +683,14 @@ fn bad_input_fails_at_plan_time_naming_the_attribute(version: TfVersion) {
             "Missing role name",
             format!("oidc_provider_arn = \"{provider}\"\n  service_accounts = [\"a:b\"]"),
         ),
+        (
+            "bad_tag",
+            "tags",
+            "Invalid tags",
+            format!(
+                "name = \"bad7-{s}\"\n  oidc_provider_arn = \"{provider}\"\n  service_accounts = [\"a:b\"]\n  tags = {{ \"a#b\" = \"x\" }}"
+            ),
+        ),
     ];
     let body: String = cases
         .iter()
@@ -716,3 +724,38 @@ fn bad_input_fails_at_plan_time_naming_the_attribute(version: TfVersion) {
     assert_eq!(left, json!([]), "{version}");
 }
 per_version!(bad_input_fails_at_plan_time_naming_the_attribute);
+
+/// Under `for_each`, `name` and `name_prefix` chosen by a condition are
+/// both unknown at validate: neither counts as set, so validate passes, and
+/// the plan checks them once known.
+fn name_or_prefix_chosen_per_instance_validates_and_plans(version: TfVersion) {
+    let moto: &Moto = Moto::shared();
+    let provider = format!("arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.example.com");
+    let s = random_suffix();
+    let body = format!(
+        r#"
+variable "roles" {{
+  default = {{
+    a = {{ generated = true }}
+    b = {{ generated = false }}
+  }}
+}}
+resource "irsa_role" "each" {{
+  for_each          = var.roles
+  name              = each.value.generated ? null : "role-${{each.key}}-{s}"
+  name_prefix       = each.value.generated ? "role-${{each.key}}-" : null
+  oidc_provider_arn = "{provider}"
+  service_accounts  = ["apps:${{each.key}}"]
+}}
+"#
+    );
+    let wd = workdir(moto, version, &body);
+    wd.validate_ok();
+    let plan = wd.plan_ok();
+    assert!(
+        plan.stdout.contains("2 to add"),
+        "{version}: {}",
+        plan.stdout
+    );
+}
+per_version!(name_or_prefix_chosen_per_instance_validates_and_plans);

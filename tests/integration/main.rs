@@ -8,6 +8,7 @@ mod docs;
 mod e2e_data_sources;
 mod e2e_issuer;
 mod e2e_jwks;
+mod e2e_ownership;
 mod e2e_role;
 mod e2e_workflows;
 mod fault_matrix;

@@ -405,13 +405,9 @@ async fn remove(
         truth.bucket_policy_statements = None;
     }
 
-    let arn = match &truth.oidc_provider_arn {
-        Some(a) => Some(a.clone()),
-        None => oidc_provider::find_by_url(aws.iam, &issuer.issuer_host_path())
-            .await
-            .map_err(aws_error)?,
-    };
-    if let Some(arn) = arn {
+    // Only the provider the state records: one found by URL may be another
+    // state's.
+    if let Some(arn) = truth.oidc_provider_arn.clone() {
         found(oidc_provider::delete(aws.iam, &arn).await).map_err(aws_error)?;
         truth.oidc_provider_arn = None;
     }

@@ -30,7 +30,10 @@ pub fn schema() -> ResourceSchema {
         "Publishes the cluster's service-account signing keys as a JSON Web Key Set, at the object the issuer's \
          discovery document names in `jwks_uri`. The keys come from PEM (`public_keys_pem`), from a running \
          cluster (`cluster`), or both. In the two-phase flow (TKGm, Cluster API) create the issuer first, then the \
-         cluster, then this resource with `count = var.cluster_created ? 1 : 0`.",
+         cluster, then this resource with `count = var.cluster_created ? 1 : 0`.\n\n\
+         **Ownership.** The object at `key` is this resource's: create writes it (the JWKS slot of an issuer is \
+         never shared), update rewrites it only when the document changes, and destroy deletes it and nothing \
+         else. `key` can never be an issuer's discovery document. The cluster is only read.",
     )
     .attr(Attr::string(ID, Computed, "`<bucket>/<key>`."))
     .attr(

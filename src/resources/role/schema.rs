@@ -39,7 +39,11 @@ pub fn schema() -> ResourceSchema {
          Service Accounts). The trust policy is built from the service accounts, the provider ARN and the \
          audience: `sub` and `aud` under the right operators, wildcards only under `StringLike`, condition keys \
          without `https://`, rendered byte-stable. Managed policy attachments and inline policies are managed \
-         exclusively, and changes made outside Terraform show as drift.",
+         exclusively, and changes made outside Terraform show as drift.\n\n\
+         **Ownership.** Create never takes over a role that exists: a role of the same name, which may belong to \
+         another Terraform state, makes the apply fail, naming it and the `terraform import` command. Every role \
+         created here carries the tag `irsa:creation-token`, so that an apply whose answer was lost recognises \
+         its own role and the next apply converges. Import takes the role into this state; destroy deletes it.",
     )
     .attr(Attr::string(ID, Computed, "The role name.").use_state_for_unknown())
     .attr(

@@ -38,8 +38,14 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The provider binary cargo built for this test run.
+///
+/// `IRSA_TEST_PROVIDER` names another build instead, to run the same tests
+/// against it (for example an older release, to see which cases it fails).
 pub fn provider_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-irsa"))
+    match std::env::var_os("IRSA_TEST_PROVIDER") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-irsa")),
+    }
 }
 
 /// Runs `scripts/install-tools.sh` once per test process (later calls wait for
