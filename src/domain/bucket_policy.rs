@@ -323,19 +323,6 @@ pub fn reported(
     }))
 }
 
-/// Whether the issuer created the bucket, judged by the policy at import:
-/// a bucket created by the issuer carries the TLS rule on the whole bucket,
-/// a shared one on the issuer's two objects only. Without the issuer's
-/// statements, or with a policy that cannot be read, the bucket counts as
-/// created by the issuer (the attribute's default).
-pub fn bucket_created_by_issuer(existing: Option<&str>, issuer: &S3Issuer) -> bool {
-    let shared = issuer_statements(issuer, false);
-    match reported(existing, &shared) {
-        Ok(Some(found)) => found != statements_json(&shared),
-        _ => true,
-    }
-}
-
 /// The Sids of statements.
 pub fn sids(statements: &[Statement]) -> Vec<String> {
     statements.iter().map(|s| s.sid.clone()).collect()
@@ -520,18 +507,5 @@ mod tests {
             Err(PolicyError(_))
         ));
         assert!(matches!(merge(Some("[]"), &ours), Err(PolicyError(_))));
-    }
-
-    #[test]
-    fn the_tls_rule_tells_whether_the_issuer_created_the_bucket() {
-        let i = issuer(Some("c"));
-        let own = put(merge(None, &issuer_statements(&i, true)).unwrap());
-        let shared = put(merge(Some(FOREIGN), &issuer_statements(&i, false)).unwrap());
-        assert!(bucket_created_by_issuer(Some(&own), &i));
-        assert!(!bucket_created_by_issuer(Some(&shared), &i));
-        // Nothing to tell by: the default.
-        assert!(bucket_created_by_issuer(None, &i));
-        assert!(bucket_created_by_issuer(Some(FOREIGN), &i));
-        assert!(bucket_created_by_issuer(Some("not json"), &i));
     }
 }
