@@ -221,6 +221,9 @@ fn case(
     let first = wd.apply();
     proxy.disarm();
     let hit = proxy.faulted();
+    if std::env::var_os("IRSA_FAULT_CALL").is_some() {
+        eprintln!("{what}: first apply ({hit} requests broken):\n{}", first.combined());
+    }
     let result = (|| {
         if hit == 0 {
             return Err(format!("{what}: the call was never made"));
@@ -290,8 +293,11 @@ fn run_matrix(version: TfVersion, faults: &[Fault]) {
         calls.len() >= 10,
         "the workflow makes its mutating calls: {calls:?}"
     );
+    // IRSA_FAULT_CALL=<call> runs only that call's cases, to look at one.
+    let only = std::env::var("IRSA_FAULT_CALL").ok();
     let cases: Vec<(Phase, String, Fault)> = calls
         .iter()
+        .filter(|(_, c)| only.as_ref().is_none_or(|o| o == c))
         .flat_map(|(p, c)| faults.iter().map(move |f| (*p, c.clone(), *f)))
         .collect();
     let total = cases.len();

@@ -275,7 +275,9 @@ fn call_name(r: &Request) -> String {
         .map(|kv| kv.split('=').next().unwrap_or(""))
         .find(|k| !k.is_empty() && !k.starts_with("x-id") && *k != "list-type")
         .unwrap_or("");
-    let object = path.trim_start_matches('/').contains('/');
+    // Path-style: `/<bucket>` or `/<bucket>/` is the bucket, `/<bucket>/<key>`
+    // an object.
+    let object = path.trim_start_matches('/').trim_end_matches('/').contains('/');
     let op = match (r.method.as_str(), sub, object) {
         ("PUT", "", false) => "CreateBucket",
         ("PUT", "", true) => "PutObject",
