@@ -61,6 +61,11 @@ pub fn bucket() -> Arc<dyn Validator> {
     rule(s3_issuer::validate_bucket_name)
 }
 
+/// An issuer URL IAM and kube-apiserver agree on.
+pub fn issuer_url() -> Arc<dyn Validator> {
+    rule(crate::domain::issuer::validate_issuer_url)
+}
+
 /// The object key of a JWKS: never an issuer's discovery document.
 pub fn jwks_key() -> Arc<dyn Validator> {
     rule(s3_issuer::validate_jwks_key)

@@ -1,11 +1,12 @@
 //! `irsa_apiserver_flags`: the kube-apiserver flags for an issuer, rendered
 //! for kubeadm, TKGm (ytt), Talos and k3s/RKE2. No I/O.
 
+use crate::attributes;
 use crate::context::ProviderData;
 use crate::domain::flags::{self, FlagsInput};
-use crate::errors::ToDiagnostic;
+use crate::framework::{ManagedDataSource, ResourceSchema};
 use crate::tfplugin::{
-    AttrPath, Attribute, Block, DataSource, Diagnostic, Diagnostics, Mode, Schema, Type, Value,
+    AttrPath, Attribute, Block, Diagnostic, Diagnostics, Mode, Schema, Type, Value,
 };
 
 pub struct ApiserverFlags;
@@ -95,21 +96,16 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 #[async_trait::async_trait]
-impl DataSource<ProviderData> for ApiserverFlags {
+impl ManagedDataSource<ProviderData> for ApiserverFlags {
     fn type_name(&self) -> &'static str {
         "irsa_apiserver_flags"
     }
 
-    fn schema(&self) -> Schema {
-        schema()
+    fn schema(&self) -> ResourceSchema {
+        ResourceSchema::from_schema(schema()).validate_attr("issuer_url", attributes::issuer_url())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Some(url) = config.attr("issuer_url").as_str() {
-            if let Err(e) = crate::domain::issuer::validate_issuer_url(url) {
-                diags.push(e.to_diagnostic().at(AttrPath::attr("issuer_url")));
-            }
-        }
         if let Some(uri) = config.attr("jwks_uri").as_str() {
             if !uri.starts_with("https://") || uri.contains(char::is_whitespace) {
                 diags.push(

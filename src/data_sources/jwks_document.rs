@@ -4,7 +4,8 @@
 use crate::attributes;
 use crate::context::ProviderData;
 use crate::domain::jwks;
-use crate::tfplugin::{Attribute, Block, DataSource, Diagnostics, Mode, Schema, Type, Value};
+use crate::framework::{ManagedDataSource, ResourceSchema};
+use crate::tfplugin::{Attribute, Block, Diagnostics, Mode, Schema, Type, Value};
 
 pub struct JwksDocument;
 
@@ -35,13 +36,13 @@ pub fn schema() -> Schema {
 }
 
 #[async_trait::async_trait]
-impl DataSource<ProviderData> for JwksDocument {
+impl ManagedDataSource<ProviderData> for JwksDocument {
     fn type_name(&self) -> &'static str {
         "irsa_jwks_document"
     }
 
-    fn schema(&self) -> Schema {
-        schema()
+    fn schema(&self) -> ResourceSchema {
+        ResourceSchema::from_schema(schema())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -1,4 +1,5 @@
-//! Data sources, one file each.
+//! Data sources, one file each, served through the framework's
+//! [`Data`] adapter.
 
 pub mod apiserver_flags;
 pub mod jwks_document;
@@ -7,13 +8,14 @@ pub mod tls_thumbprint;
 use std::sync::Arc;
 
 use crate::context::ProviderData;
+use crate::framework::Data;
 use crate::tfplugin::DataSource;
 
 /// Every data source the provider serves.
 pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
     vec![
-        Arc::new(jwks_document::JwksDocument),
-        Arc::new(apiserver_flags::ApiserverFlags),
-        Arc::new(tls_thumbprint::TlsThumbprint),
+        Arc::new(Data::new(jwks_document::JwksDocument)),
+        Arc::new(Data::new(apiserver_flags::ApiserverFlags)),
+        Arc::new(Data::new(tls_thumbprint::TlsThumbprint)),
     ]
 }

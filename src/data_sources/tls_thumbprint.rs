@@ -3,9 +3,8 @@
 
 use crate::context::ProviderData;
 use crate::errors::ToDiagnostic;
-use crate::tfplugin::{
-    AttrPath, Attribute, Block, DataSource, Diagnostics, Mode, Schema, Type, Value,
-};
+use crate::framework::{ManagedDataSource, ResourceSchema};
+use crate::tfplugin::{AttrPath, Attribute, Block, Diagnostics, Mode, Schema, Type, Value};
 use crate::tls;
 
 pub struct TlsThumbprint;
@@ -49,13 +48,13 @@ pub fn schema() -> Schema {
 }
 
 #[async_trait::async_trait]
-impl DataSource<ProviderData> for TlsThumbprint {
+impl ManagedDataSource<ProviderData> for TlsThumbprint {
     fn type_name(&self) -> &'static str {
         "irsa_tls_thumbprint"
     }
 
-    fn schema(&self) -> Schema {
-        schema()
+    fn schema(&self) -> ResourceSchema {
+        ResourceSchema::from_schema(schema())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

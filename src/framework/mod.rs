@@ -10,10 +10,11 @@
 //! - [`validate`] and [`plan`]: the checks and the plan derived from a
 //!   schema;
 //! - [`resource`]: the create/read/update/delete/import interface and its
-//!   adapter to the protocol layer;
+//!   adapter to the protocol layer; [`data_source`], the read-only one;
 //! - [`model`]: the field conversions of the resources' typed models;
 //! - [`stop`]: the one "stopped on request" error.
 
+pub mod data_source;
 pub mod model;
 pub mod plan;
 pub mod resource;
@@ -22,6 +23,7 @@ pub mod stop;
 pub mod validate;
 pub mod validator;
 
+pub use data_source::{Data, ManagedDataSource};
 pub use plan::Plan;
 pub use resource::{Change, Managed, ManagedResource};
 pub use schema::{Attr, BlockSpec, Constraint, ResourceSchema};

@@ -285,4 +285,42 @@ impl ResourceSchema {
     pub fn value_type(&self) -> Type {
         self.block.to_block().value_type()
     }
+
+    /// A schema written with the protocol's model, with no plan behaviour
+    /// yet; [`ResourceSchema::validate_attr`] adds validators.
+    pub fn from_schema(s: tfplugin::Schema) -> ResourceSchema {
+        ResourceSchema {
+            version: s.version,
+            block: block_spec(s.block),
+        }
+    }
+
+    /// Add a validator to the top-level attribute `name`.
+    pub fn validate_attr(mut self, name: &str, v: Arc<dyn Validator>) -> ResourceSchema {
+        let a = self
+            .block
+            .attrs
+            .iter_mut()
+            .find(|a| a.name() == name)
+            .unwrap_or_else(|| panic!("no attribute {name} in the schema"));
+        a.validators.push(v);
+        self
+    }
+}
+
+fn block_spec(b: tfplugin::Block) -> BlockSpec {
+    BlockSpec {
+        description: b.description,
+        attrs: b.attributes.into_iter().map(Attr::from_attribute).collect(),
+        blocks: b
+            .blocks
+            .into_iter()
+            .map(|n| NestedBlockSpec {
+                name: Box::leak(n.type_name.into_boxed_str()),
+                nesting: n.nesting,
+                block: block_spec(n.block),
+            })
+            .collect(),
+        constraints: Vec::new(),
+    }
 }

@@ -222,7 +222,10 @@ fn case(
     proxy.disarm();
     let hit = proxy.faulted();
     if std::env::var_os("IRSA_FAULT_CALL").is_some() {
-        eprintln!("{what}: first apply ({hit} requests broken):\n{}", first.combined());
+        eprintln!(
+            "{what}: first apply ({hit} requests broken):\n{}",
+            first.combined()
+        );
     }
     let result = (|| {
         if hit == 0 {

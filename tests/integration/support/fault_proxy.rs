@@ -277,7 +277,10 @@ fn call_name(r: &Request) -> String {
         .unwrap_or("");
     // Path-style: `/<bucket>` or `/<bucket>/` is the bucket, `/<bucket>/<key>`
     // an object.
-    let object = path.trim_start_matches('/').trim_end_matches('/').contains('/');
+    let object = path
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .contains('/');
     let op = match (r.method.as_str(), sub, object) {
         ("PUT", "", false) => "CreateBucket",
         ("PUT", "", true) => "PutObject",
