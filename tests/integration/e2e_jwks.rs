@@ -834,3 +834,83 @@ fn bad_configuration_fails_validate_naming_the_attribute(version: TfVersion) {
     }
 }
 per_version!(bad_configuration_fails_validate_naming_the_attribute);
+
+/// The cluster is reached as the kubernetes provider reaches it: the
+/// kubeconfig at `KUBE_CONFIG_PATH` when `config_path` is not set, `~` in
+/// `config_path` expanded, and `HTTPS_PROXY` used unless `NO_PROXY` names
+/// the API server. The proxy here is a closed port, so a plan that reached
+/// the stand-in server did not go through it, and one that was sent
+/// through it fails without a request reaching the server.
+fn the_cluster_is_reached_through_kube_config_path_home_and_proxies(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", true);
+    let kid = kid_of(moto, &pair.public_pem);
+    let home = tempfile::tempdir().unwrap();
+    let server = KubeApiServer::start(TOKEN);
+    let kubeconfig = server.write_kubeconfig(home.path(), TOKEN);
+    let served = format!(
+        r#"{{"keys":[{{"use":"sig","kty":"EC","kid":"{kid}","crv":"P-256","alg":"ES256","x":"{x}","y":"{y}"}}]}}"#,
+        x = ec_coordinate(moto, &pair.public_pem, "x"),
+        y = ec_coordinate(moto, &pair.public_pem, "y"),
+    );
+    server.set_jwks(Some(&served));
+    let body = |config_path: &str| {
+        format!(
+            r#"{issuer}
+resource "irsa_jwks" "k" {{
+  bucket = irsa_issuer.i.bucket
+  key    = irsa_issuer.i.jwks_key
+  cluster {{
+{config_path}    config_context = "stand-in"
+    jwks_endpoint  = true
+  }}
+}}
+"#,
+            issuer = issuer_block(&format!("jwks-env-{s}"))
+        )
+    };
+    let closed_proxy = "http://127.0.0.1:9";
+
+    // KUBE_CONFIG_PATH, with the API server exempt from the proxy.
+    let mut wd = workdir(moto, version, &body(""));
+    wd.env("KUBE_CONFIG_PATH", &kubeconfig.to_string_lossy())
+        .env("HTTPS_PROXY", closed_proxy)
+        .env("NO_PROXY", "localhost,127.0.0.1");
+    let plan = wd.plan_ok();
+    assert!(
+        plan.stdout.contains(&kid),
+        "{version:?}: the served kid is planned:\n{}",
+        plan.stdout
+    );
+    assert_eq!(server.requests(), ["GET /openid/v1/jwks"], "{version:?}");
+
+    // The same through the proxy: refused, and nothing reached the server.
+    wd.env("NO_PROXY", "");
+    let out = wd.plan().assert_failure();
+    assert!(
+        out.combined().contains("Kubernetes API server unreachable"),
+        "{version:?}: {out}"
+    );
+    assert_eq!(
+        server.requests(),
+        ["GET /openid/v1/jwks"],
+        "{version:?}: no second request"
+    );
+
+    // `~` in config_path is the home directory.
+    let mut wd = workdir(
+        moto,
+        version,
+        &body("    config_path    = \"~/kubeconfig\"\n"),
+    );
+    wd.env("HOME", &home.path().to_string_lossy());
+    wd.plan_ok();
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "{version:?}: read through ~/kubeconfig"
+    );
+}
+per_version!(the_cluster_is_reached_through_kube_config_path_home_and_proxies);
