@@ -101,10 +101,20 @@ pub async fn create_own(
     if err.code() != Some(ALREADY_EXISTS) && !err.may_have_happened() {
         return Err(err.into());
     }
-    let Some(arn) = find_by_url(c, issuer_host_path(url)).await? else {
-        return Err(err.into());
+    // When the look-up fails too, the create's own error is the one to show.
+    let looked_up = match find_by_url(c, issuer_host_path(url)).await {
+        Ok(Some(arn)) => get(c, &arn).await,
+        Ok(None) => return Err(err.into()),
+        Err(e) => Err(e),
     };
-    let existing = get(c, &arn).await?;
+    let existing = match looked_up {
+        Ok(p) => p,
+        Err(lookup) => {
+            log::warn!("after {err}, the provider for {url} could not be looked up: {lookup}");
+            return Err(err.into());
+        }
+    };
+    let arn = existing.arn.clone();
     if existing.creation_token.as_deref() == Some(token.as_str()) {
         log::info!("CreateOpenIDConnectProvider for {url} reported a failure after creating {arn} ({err}); continuing with it");
         Ok(arn)

@@ -172,6 +172,11 @@ output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
     );
     assert_eq!(snap["ownership"], json!("BucketOwnerEnforced"));
     assert_eq!(snap["tags"], json!({"team": "a"}));
+    assert_eq!(
+        snap["creation_token"].as_str().map(str::len),
+        Some(32),
+        "{ctx}: the bucket carries the provider's creation token"
+    );
     let stmts = statements(snap["policy"].as_str().unwrap());
     assert_eq!(stmts.len(), 2, "{ctx}: {stmts:?}");
     let read = stmts.iter().find(|s| s["Effect"] == "Allow").unwrap();
@@ -203,6 +208,11 @@ output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
     );
     assert_eq!(provider["client_ids"], json!(["sts.amazonaws.com"]));
     assert_eq!(provider["tags"], json!({"team": "a"}));
+    assert_eq!(
+        provider["creation_token"].as_str().map(str::len),
+        Some(32),
+        "the provider carries the provider's creation token"
+    );
 
     assert_eq!(wd.plan_exit_code(), 0, "{ctx}: a second plan is empty");
 

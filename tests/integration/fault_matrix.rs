@@ -13,7 +13,7 @@
 //! them, so the matrix follows the provider as it changes.
 
 use std::collections::BTreeSet;
-
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -323,9 +323,17 @@ fn run_matrix(version: TfVersion, faults: &[Fault]) {
         w.join().unwrap();
     }
     let failures = failures.lock().unwrap();
-    eprintln!(
-        "fault matrix on {version}: {total} (call, mode) cases over {} calls ({calls:?}), {} failed",
+    // Written past the test harness's capture, so that `make test` shows
+    // how many cases ran.
+    let _ = writeln!(
+        std::io::stderr(),
+        "fault matrix on {version}: {total} (call, mode) cases over {} calls ({}), {} failed",
         calls.len(),
+        calls
+            .iter()
+            .map(|(p, c)| format!("{p:?} {c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         failures.len()
     );
     assert!(

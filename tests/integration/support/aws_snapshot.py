@@ -15,6 +15,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
+# The tag the provider writes on what it creates; reported apart from the
+# user's tags, as `creation_token`.
+TOKEN = "irsa:creation-token"
+
+
 def code(e):
     return e.response["Error"]["Code"]
 
@@ -24,7 +29,8 @@ def main():
     s3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}))
     iam = boto3.client("iam")
     out = {"bucket_exists": True, "objects": {}, "policy": None,
-           "public_access_block": None, "ownership": None, "tags": {}}
+           "public_access_block": None, "ownership": None, "tags": {},
+           "creation_token": None}
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError:
@@ -54,6 +60,7 @@ def main():
         try:
             tags = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
             out["tags"] = {t["Key"]: t["Value"] for t in tags}
+            out["creation_token"] = out["tags"].pop(TOKEN, None)
         except ClientError as e:
             assert code(e) == "NoSuchTagSet", e
     providers = {}
@@ -66,7 +73,8 @@ def main():
             "url": got["Url"],
             "client_ids": sorted(got.get("ClientIDList", [])),
             "thumbprints": sorted(got.get("ThumbprintList", [])),
-            "tags": {t["Key"]: t["Value"] for t in got.get("Tags", [])},
+            "tags": {t["Key"]: t["Value"] for t in got.get("Tags", []) if t["Key"] != TOKEN},
+            "creation_token": next((t["Value"] for t in got.get("Tags", []) if t["Key"] == TOKEN), None),
         }
     out["providers"] = providers
     json.dump(out, sys.stdout)
