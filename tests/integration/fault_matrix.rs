@@ -350,11 +350,10 @@ fn every_mutating_call_in_every_mode_converges_on_terraform_1_11() {
     run_matrix(TfVersion::Current, &Fault::MATRIX);
 }
 
-/// On Terraform 1.0.3 the provider's recovery is the same code, so the
-/// matrix runs the mode that needs it, the dropped answer, for every call.
+/// The same matrix on Terraform 1.0.3.
 #[test]
-fn every_mutating_call_with_its_answer_dropped_converges_on_terraform_1_0_3() {
-    run_matrix(TfVersion::V1_0_3, &[Fault::DropAnswer]);
+fn every_mutating_call_in_every_mode_converges_on_terraform_1_0_3() {
+    run_matrix(TfVersion::V1_0_3, &Fault::MATRIX);
 }
 
 /// Ctrl-C while CreateRole is on its way: Terraform stops the provider, the
