@@ -28,6 +28,9 @@ pub struct Plan {
     pub planned: Value,
     /// Attributes whose change replaces the resource.
     pub requires_replace: Vec<AttrPath>,
+    /// The computed attributes a new object leaves unknown: those the
+    /// configuration leaves null and that have no default.
+    unknown_when_new: Vec<String>,
 }
 
 impl Plan {
@@ -43,7 +46,7 @@ impl Plan {
 
     /// Mark an attribute as replacing the resource. Computed attributes that
     /// were planned from the prior state become unknown, as a new object's.
-    pub fn require_replace(&mut self, spec: &BlockSpec, name: &str) {
+    pub fn require_replace(&mut self, name: &str) {
         if self.creating() {
             return;
         }
@@ -51,7 +54,14 @@ impl Plan {
         if !self.requires_replace.contains(&path) {
             self.requires_replace.push(path);
         }
-        unknown_computed(spec, &self.config, &mut self.planned, false);
+        self.unknown_as_new();
+    }
+
+    /// Every computed value unknown, as a new object's.
+    fn unknown_as_new(&mut self) {
+        for name in &self.unknown_when_new {
+            self.planned.set_attr(name, Value::Unknown);
+        }
     }
 
     /// The planned value of an attribute.
@@ -73,14 +83,21 @@ impl Plan {
 pub fn derive(spec: &BlockSpec, prior: Value, proposed: Value, config: Value) -> Plan {
     let mut planned = proposed;
     apply_defaults(spec, &config, &mut planned);
+    let unknown_when_new = spec
+        .attrs
+        .iter()
+        .filter(|a| a.is_computed() && a.default.is_none() && config.attr(a.name()).is_null())
+        .map(|a| a.name().to_owned())
+        .collect();
     let mut plan = Plan {
         prior,
         config,
         planned,
         requires_replace: Vec::new(),
+        unknown_when_new,
     };
     if plan.creating() {
-        unknown_computed(spec, &plan.config, &mut plan.planned, false);
+        plan.unknown_as_new();
         return plan;
     }
     for a in spec.attrs.iter().filter(|a| a.replace) {
@@ -89,9 +106,14 @@ pub fn derive(spec: &BlockSpec, prior: Value, proposed: Value, config: Value) ->
         }
     }
     if !plan.requires_replace.is_empty() {
-        unknown_computed(spec, &plan.config, &mut plan.planned, false);
+        plan.unknown_as_new();
     } else if plan.planned != plan.prior {
-        unknown_computed(spec, &plan.config, &mut plan.planned, true);
+        // A changing update: the same, sparing use-state-for-unknown values.
+        for a in spec.attrs.iter().filter(|a| !a.keep_state) {
+            if plan.unknown_when_new.iter().any(|n| n == a.name()) {
+                plan.planned.set_attr(a.name(), Value::Unknown);
+            }
+        }
     }
     plan
 }
@@ -111,17 +133,6 @@ fn apply_defaults(spec: &BlockSpec, config: &Value, planned: &mut Value) {
         let mut inner = planned.attr(b.name).clone();
         apply_defaults(&b.block, config.attr(b.name), &mut inner);
         planned.set_attr(b.name, inner);
-    }
-}
-
-/// Computed attributes the configuration leaves null, and that have no
-/// default, become unknown; `keep` spares the use-state-for-unknown ones.
-fn unknown_computed(spec: &BlockSpec, config: &Value, planned: &mut Value, keep: bool) {
-    for a in &spec.attrs {
-        let from_config = !config.attr(a.name()).is_null();
-        if a.is_computed() && !from_config && a.default.is_none() && !(keep && a.keep_state) {
-            planned.set_attr(a.name(), Value::Unknown);
-        }
     }
 }
 

@@ -93,7 +93,7 @@ impl ManagedResource<ProviderData> for Role {
     }
 
     async fn modify_plan(&self, _: &ProviderData, p: &mut Plan, diags: &mut Diagnostics) {
-        plan::modify(&schema().block, p, diags);
+        plan::modify(p, diags);
     }
 
     async fn create(&self, data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {

@@ -3,14 +3,14 @@
 
 use crate::domain::policy_json::semantically_equal;
 use crate::domain::role as rules;
-use crate::framework::{BlockSpec, Plan};
+use crate::framework::Plan;
 use crate::tfplugin::{Diagnostics, Value};
 
 use super::model::RoleModel;
 use super::schema::*;
 
 /// Refine the derived plan.
-pub fn modify(spec: &BlockSpec, plan: &mut Plan, diags: &mut Diagnostics) {
+pub fn modify(plan: &mut Plan, diags: &mut Diagnostics) {
     let name = planned_name(plan);
     if !plan.creating() && &name != plan.prior.attr(NAME) {
         let cause = if plan.config.attr(NAME).is_null() {
@@ -18,7 +18,7 @@ pub fn modify(spec: &BlockSpec, plan: &mut Plan, diags: &mut Diagnostics) {
         } else {
             NAME
         };
-        plan.require_replace(spec, cause);
+        plan.require_replace(cause);
     }
     plan.set(ID, name.clone());
     plan.set(NAME, name);
