@@ -25,6 +25,15 @@ pub fn rule<E: ToDiagnostic>(
     validator::string(move |s| f(s).map_err(|e| e.to_diagnostic()))
 }
 
+/// A validator from a domain rule that explains a refusal in a sentence,
+/// shown under `summary`.
+pub fn kube_setting(
+    summary: &'static str,
+    f: fn(&str) -> Result<(), String>,
+) -> Arc<dyn Validator> {
+    validator::string(move |s| f(s).map_err(|e| Diagnostic::error(summary, e)))
+}
+
 /// A list or set whose length a domain rule checks; the refusal names the
 /// attribute.
 pub fn count<E: ToDiagnostic>(

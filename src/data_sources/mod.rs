@@ -3,6 +3,7 @@
 
 pub mod apiserver_flags;
 pub mod jwks_document;
+pub mod pod_identity_webhook;
 pub mod tls_thumbprint;
 
 use std::sync::Arc;
@@ -17,5 +18,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
         Arc::new(Data::new(jwks_document::JwksDocument)),
         Arc::new(Data::new(apiserver_flags::ApiserverFlags)),
         Arc::new(Data::new(tls_thumbprint::TlsThumbprint)),
+        Arc::new(Data::new(pod_identity_webhook::PodIdentityWebhook)),
     ]
 }

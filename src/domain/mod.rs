@@ -64,8 +64,11 @@ pub mod role;
 pub mod role_diff;
 pub mod s3_issuer;
 pub mod service_account;
+pub mod serving_certificate;
 pub mod tags;
 pub mod trust_policy;
+pub mod webhook;
+pub mod yaml;
 
 #[cfg(test)]
 mod properties;

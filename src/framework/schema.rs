@@ -210,7 +210,7 @@ pub struct BlockSpec {
     pub constraints: Vec<Constraint>,
 }
 
-/// A nested block. Only single nesting is used by the resources.
+/// A nested block: single, or a list of blocks (such as `toleration`).
 #[derive(Clone)]
 pub struct NestedBlockSpec {
     pub name: &'static str,
@@ -235,6 +235,16 @@ impl BlockSpec {
         self.blocks.push(NestedBlockSpec {
             name,
             nesting: BlockNesting::Single,
+            block,
+        });
+        self
+    }
+
+    /// A block that may be repeated, in order.
+    pub fn list_block(mut self, name: &'static str, block: BlockSpec) -> BlockSpec {
+        self.blocks.push(NestedBlockSpec {
+            name,
+            nesting: BlockNesting::List,
             block,
         });
         self

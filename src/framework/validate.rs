@@ -35,8 +35,20 @@ pub fn validate_block(
     }
     for b in &spec.blocks {
         let value = v.attr(b.name);
-        if known(value) {
-            validate_block(&b.block, value, Some(&at(b.name)), diags);
+        if !known(value) {
+            continue;
+        }
+        match value {
+            // A list of blocks: each element at its index.
+            Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if known(item) {
+                        let p = at(b.name).then_index(i);
+                        validate_block(&b.block, item, Some(&p), diags);
+                    }
+                }
+            }
+            _ => validate_block(&b.block, value, Some(&at(b.name)), diags),
         }
     }
 }
