@@ -28,6 +28,10 @@ provider "irsa" {
 }
 
 locals {
+  # One audience for both ends: the webhook projects the pods' tokens with
+  # it, and the roles' trust policies require it.
+  audience = "sts.amazonaws.com"
+
   # "<cluster>-<role>" => the role, with its cluster.
   roles = merge([
     for cluster, c in var.clusters : {
@@ -74,5 +78,14 @@ resource "irsa_role" "this" {
   oidc_provider_arn = irsa_issuer.this[each.value.cluster].oidc_provider_arn
   service_accounts  = each.value.service_accounts
   policy_arns       = each.value.policy_arns
+  audience          = local.audience
   tags              = var.tags
+}
+
+# The pod identity webhook, with its certificate from cert-manager, as YAML
+# for `kubectl apply -f -`. Nothing in it depends on the cluster, so every
+# cluster gets the same objects.
+data "irsa_pod_identity_webhook" "this" {
+  audience   = local.audience
+  aws_region = var.region
 }

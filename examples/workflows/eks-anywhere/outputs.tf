@@ -27,3 +27,8 @@ output "role_annotations" {
   description = "Annotations for each role's service accounts, by `<cluster>-<role>`."
   value       = { for k, r in irsa_role.this : k => r.service_account_annotations }
 }
+
+output "pod_identity_webhook_yaml" {
+  description = "The pod identity webhook's objects, the same for every cluster, for `kubectl apply -f -` with the cluster's kubeconfig."
+  value       = data.irsa_pod_identity_webhook.this.yaml
+}

@@ -25,6 +25,10 @@ locals {
   pki_dir          = "/etc/kubernetes/pki"
   key_file         = "${local.pki_dir}/sa.pub"
   signing_key_file = "${local.pki_dir}/sa.key"
+
+  # One audience for both ends: the webhook projects the pods' tokens with
+  # it, and the roles' trust policies require it.
+  audience = "sts.amazonaws.com"
 }
 
 # The bucket, the discovery document, the public-read policy for exactly the
@@ -52,6 +56,7 @@ resource "irsa_role" "this" {
   oidc_provider_arn = irsa_issuer.this.oidc_provider_arn
   service_accounts  = each.value.service_accounts
   policy_arns       = each.value.policy_arns
+  audience          = local.audience
   tags              = var.tags
 }
 
@@ -61,4 +66,12 @@ data "irsa_apiserver_flags" "this" {
   key_files        = [local.key_file]
   signing_key_file = local.signing_key_file
   previous_issuers = var.previous_issuers
+}
+
+# The pod identity webhook, with its certificate from cert-manager, as YAML
+# for `kubectl apply -f -`. The pods it mutates get var.region as their
+# default region.
+data "irsa_pod_identity_webhook" "this" {
+  audience   = local.audience
+  aws_region = var.region
 }

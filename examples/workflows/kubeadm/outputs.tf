@@ -42,3 +42,8 @@ output "role_annotations" {
   description = "Annotations for each role's service accounts, by short name."
   value       = { for k, r in irsa_role.this : k => r.service_account_annotations }
 }
+
+output "pod_identity_webhook_yaml" {
+  description = "The pod identity webhook's objects, for `kubectl apply -f -` once cert-manager runs in the cluster."
+  value       = data.irsa_pod_identity_webhook.this.yaml
+}

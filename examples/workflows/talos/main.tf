@@ -24,6 +24,12 @@ provider "irsa" {
   }
 }
 
+locals {
+  # One audience for both ends: the webhook projects the pods' tokens with
+  # it, and the roles' trust policies require it.
+  audience = "sts.amazonaws.com"
+}
+
 resource "irsa_issuer" "this" {
   bucket             = var.bucket
   prefix             = var.cluster_name
@@ -52,6 +58,7 @@ resource "irsa_role" "this" {
   oidc_provider_arn = irsa_issuer.this.oidc_provider_arn
   service_accounts  = each.value.service_accounts
   policy_arns       = each.value.policy_arns
+  audience          = local.audience
   tags              = var.tags
 }
 
@@ -59,4 +66,12 @@ data "irsa_apiserver_flags" "this" {
   issuer_url       = irsa_issuer.this.issuer_url
   jwks_uri         = irsa_issuer.this.jwks_uri
   previous_issuers = var.previous_issuers
+}
+
+# The pod identity webhook, with its certificate from cert-manager, as a
+# machine-config patch (`cluster.inlineManifests`) for the control-plane
+# nodes.
+data "irsa_pod_identity_webhook" "this" {
+  audience   = local.audience
+  aws_region = var.region
 }

@@ -27,3 +27,8 @@ output "role_annotations" {
   description = "Annotations for each role's service accounts, by short name."
   value       = { for k, r in irsa_role.this : k => r.service_account_annotations }
 }
+
+output "pod_identity_webhook_talos_patch" {
+  description = "Machine-config patch that adds the pod identity webhook to `cluster.inlineManifests` (`talosctl patch machineconfig --patch @file`)."
+  value       = data.irsa_pod_identity_webhook.this.talos_inline_manifest
+}

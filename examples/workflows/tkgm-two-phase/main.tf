@@ -8,7 +8,8 @@
 # Phase 2 (cluster_created = true): Cluster API has generated the cluster's
 # service-account key pair into the `<cluster>-sa` secret of the management
 # cluster; its public half (tls.crt) is published as keys.json. The private
-# half (tls.key) is never read.
+# half (tls.key) is never read. The pod identity webhook for the workload
+# cluster is rendered too, for kubectl.
 
 terraform {
   required_version = ">= 1.0"
@@ -29,6 +30,12 @@ provider "irsa" {
   }
 }
 
+locals {
+  # One audience for both ends: the webhook projects the pods' tokens with
+  # it, and the roles' trust policies require it.
+  audience = "sts.amazonaws.com"
+}
+
 resource "irsa_issuer" "this" {
   bucket = var.bucket
   prefix = var.cluster_name
@@ -42,6 +49,7 @@ resource "irsa_role" "this" {
   oidc_provider_arn = irsa_issuer.this.oidc_provider_arn
   service_accounts  = each.value.service_accounts
   policy_arns       = each.value.policy_arns
+  audience          = local.audience
   tags              = var.tags
 }
 
@@ -69,4 +77,14 @@ resource "irsa_jwks" "this" {
       key       = "tls.crt"
     }
   }
+}
+
+# Phase 2 only: the pod identity webhook for the workload cluster, which
+# exists by then. This configuration reaches only the management cluster, so
+# the objects are an output, applied to the workload cluster with kubectl.
+data "irsa_pod_identity_webhook" "this" {
+  count = var.cluster_created ? 1 : 0
+
+  audience   = local.audience
+  aws_region = var.region
 }

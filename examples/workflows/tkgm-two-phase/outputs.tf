@@ -27,3 +27,8 @@ output "role_annotations" {
   description = "Annotations for each role's service accounts, by short name."
   value       = { for k, r in irsa_role.this : k => r.service_account_annotations }
 }
+
+output "pod_identity_webhook_manifests" {
+  description = "Phase 2: the pod identity webhook's objects for the workload cluster, one JSON document each, in apply order (empty in phase 1)."
+  value       = flatten(data.irsa_pod_identity_webhook.this[*].manifests)
+}
