@@ -98,7 +98,7 @@ fn schema() -> ResourceSchema {
             );
     let cert_manager = BlockSpec::new(
         "cert-manager issues the serving certificate and its CA injector sets the webhook's `caBundle` \
-         (`cert-manager.io/inject-ca-from`). Without `issuer_ref`, a self-signed Issuer is rendered in the namespace. \
+         (`cert-manager.io/inject-ca-from`). Without `issuer_ref`, a CA of the webhook's own is rendered in the namespace (a self-signed root and a CA Issuer). \
          The default when `tls` is absent. cert-manager must run in the cluster.",
     )
     .block("issuer_ref", issuer_ref);
