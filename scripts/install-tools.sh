@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the test harness needs into the repo (both paths are git-ignored):
-#   .venv/                          Python venv with moto (pins in scripts/requirements-test.txt)
+#   .venv/                          Python venv with moto and kubernetes-validate (pins in
+#                                   scripts/requirements-test.txt)
 #   tools/terraform-1.0.3/terraform Terraform 1.0.3, the oldest Terraform we support
 #   tools/terraform-provider-null-2.1.2/  with --bench: the Go baseline of `make bench`
 # Idempotent: prints nothing when everything is already in place.

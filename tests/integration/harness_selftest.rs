@@ -199,3 +199,51 @@ boto3.client("iam").list_roles()
     assert!(out.status.success());
     assert_eq!(moto.stop_recording().len(), 3);
 }
+
+/// A Deployment as `validate_k8s` sees it, with `spec` from `spec`.
+fn deployment(spec: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": spec,
+    })
+}
+
+const DEPLOYMENT_SPEC: &str = r#"{
+  "selector": {"matchLabels": {"app": "web"}},
+  "template": {
+    "metadata": {"labels": {"app": "web"}},
+    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}
+  }
+}"#;
+
+#[test]
+fn validate_k8s_passes_valid_objects_and_reports_the_structural_checks() {
+    let mut spec: serde_json::Value = serde_json::from_str(DEPLOYMENT_SPEC).unwrap();
+    spec["replicas"] = 2.into();
+    let certificate = serde_json::json!({
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"secretName": "web-cert", "issuerRef": {"name": "ca"}, "dnsNames": ["web.default.svc"]},
+    });
+    // Strings holding JSON, as in a `manifests` output, are objects too.
+    let summary = crate::support::validate_k8s(&[deployment(spec), certificate.to_string().into()]);
+    assert_eq!(summary["ok"], true, "{summary}");
+    let versions = summary["versions"].as_array().unwrap();
+    assert!(versions.len() >= 3 && versions[0] == "1.28", "{summary}");
+    assert_eq!(summary["checks"], versions.len() + 1, "{summary}");
+    assert_eq!(
+        summary["structural_only"],
+        serde_json::json!(["cert-manager.io/v1 Certificate default/web"])
+    );
+}
+
+#[test]
+#[should_panic(expected = "spec: Additional properties are not allowed ('replica' was unexpected)")]
+fn validate_k8s_panics_on_an_unknown_field() {
+    let mut spec: serde_json::Value = serde_json::from_str(DEPLOYMENT_SPEC).unwrap();
+    spec["replica"] = 2.into();
+    crate::support::validate_k8s(&[deployment(spec)]);
+}

@@ -83,6 +83,58 @@ pub fn venv_python() -> PathBuf {
     repo_root().join(".venv/bin/python")
 }
 
+/// Validates Kubernetes objects offline with `scripts/validate_k8s.py`: each
+/// against the strict OpenAPI schemas of the script's default Kubernetes
+/// versions (1.28, 1.31 and the newest kubernetes-validate ships), cert-manager
+/// kinds with its structural check. An element may be an object or a string
+/// holding one as JSON, as in a `manifests` output.
+///
+/// Returns the script's JSON summary (its last line: `versions`, `checks`,
+/// `structural_only`, ...). Panics with the script's whole output when any
+/// object fails, or when the script cannot run.
+pub fn validate_k8s(objects: &[serde_json::Value]) -> serde_json::Value {
+    use std::io::Write;
+
+    let script = repo_root().join("scripts/validate_k8s.py");
+    let mut child = Command::new(venv_python())
+        .arg(&script)
+        .current_dir(repo_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    // The script reads all of stdin before it prints anything.
+    let input = serde_json::to_vec(objects).expect("objects serialize");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(&input)
+        .unwrap_or_else(|e| panic!("cannot write to {}: {e}", script.display()));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{} did not finish: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = || {
+        format!(
+            "validate_k8s.py ({}):\n--- stdout\n{stdout}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    assert!(
+        out.status.success(),
+        "Kubernetes objects do not validate: {}",
+        report()
+    );
+    stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("no JSON summary on the last line of {}", report()))
+}
+
 /// The Terraform versions the provider is tested with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TfVersion {
