@@ -159,12 +159,18 @@ def check_cert_manager(obj):
             _name(errors, "spec.issuerRef.name", ref.get("name"))
             if ref.get("group", "cert-manager.io") == "cert-manager.io":
                 _one_of(errors, "spec.issuerRef.kind", ref.get("kind"), {"Issuer", "ClusterIssuer"})
-        names = spec.get("dnsNames")
-        if not isinstance(names, list) or not names:
-            errors.append("spec.dnsNames: must be a non-empty list")
+        # cert-manager wants at least one subject: a common name or a SAN.
+        subjects = ("commonName", "literalSubject", "dnsNames", "uris", "ipAddresses", "emailAddresses")
+        if not any(spec.get(k) for k in subjects):
+            errors.append("spec: needs commonName or at least one of dnsNames, uris, ipAddresses, emailAddresses")
+        names = spec.get("dnsNames", [])
+        if not isinstance(names, list):
+            errors.append("spec.dnsNames: must be a list")
         else:
             for i, n in enumerate(names):
                 _name(errors, f"spec.dnsNames.{i}", n)
+        if "commonName" in spec and not isinstance(spec["commonName"], str):
+            errors.append("spec.commonName: must be a string")
     else:
         errors.append(f"no check for cert-manager kind {kind}")
     return errors

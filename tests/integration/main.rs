@@ -10,6 +10,7 @@ mod e2e_issuer;
 mod e2e_jwks;
 mod e2e_ownership;
 mod e2e_role;
+mod e2e_webhook;
 mod e2e_workflows;
 mod fault_matrix;
 mod grpc;
