@@ -27,7 +27,9 @@ use serde_json::{json, Value as Json};
 
 use crate::support::kube_apiserver::KubeApiServer;
 use crate::support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
-use crate::support::{per_version, random_suffix, repo_root, Install, Moto, TfVersion, Workdir};
+use crate::support::{
+    per_version, random_suffix, repo_root, validate_k8s, Install, Moto, TfVersion, Workdir,
+};
 
 const SERVICE_ACCOUNT: &str = "default:demo";
 const KUBE_TOKEN: &str = "stand-in-token";
@@ -60,6 +62,37 @@ fn set_vars(wd: &Workdir, moto: &Moto, mut vars: Json) {
         "terraform.tfvars.json",
         &serde_json::to_string_pretty(&vars).unwrap(),
     );
+}
+
+/// The webhook a workflow outputs: every object valid for the Kubernetes
+/// schemas, for the roles' audience (the workflows keep the default) and
+/// the workflow's region, the webhook configuration last.
+fn assert_webhook(objects: &[Json], region: &str, ctx: &str) {
+    assert!(!objects.is_empty(), "{ctx}: no webhook objects");
+    assert_eq!(
+        objects.last().unwrap()["kind"],
+        "MutatingWebhookConfiguration",
+        "{ctx}"
+    );
+    let dep = objects
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap_or_else(|| panic!("{ctx}: no Deployment"));
+    let flags = dep["spec"]["template"]["spec"]["containers"][0]["command"].to_string();
+    for f in [
+        "--token-audience=sts.amazonaws.com".to_owned(),
+        format!("--aws-default-region={region}"),
+    ] {
+        assert!(flags.contains(&f), "{ctx}: {f} in {flags}");
+    }
+    let report = validate_k8s(objects);
+    assert_eq!(report["failed"], 0, "{ctx}: {report}");
+}
+
+fn yaml_objects(text: &Json) -> Vec<Json> {
+    serde_yaml::Deserializer::from_str(text.as_str().expect("a YAML string"))
+        .map(|d| serde::Deserialize::deserialize(d).expect("a YAML document"))
+        .collect()
 }
 
 /// One role, `demo`, for [`SERVICE_ACCOUNT`].
@@ -268,6 +301,9 @@ fn kubeadm_operator_generated_key(version: TfVersion) {
         json!(arn)
     );
 
+    let webhook = yaml_objects(&wd.output("pod_identity_webhook_yaml"));
+    assert_webhook(&webhook, "us-east-1", &ctx);
+
     prove_trust_chain(&rp, &key, &issuer, &arn);
     assert_plan_clean(&wd, &ctx);
     destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
@@ -306,6 +342,11 @@ fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
         "{ctx}: {overlay}"
     );
     assert_eq!(wd.output("kids"), json!([]), "{ctx}");
+    assert_eq!(
+        wd.output("pod_identity_webhook_manifests"),
+        json!([]),
+        "{ctx}: the webhook waits for the cluster"
+    );
     let objects = &remains(moto, &bucket, &[])["objects"];
     assert_eq!(
         objects,
@@ -346,6 +387,14 @@ fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
     set_vars(&wd, moto, vars(true));
     wd.apply_ok();
     assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+    let webhook: Vec<Json> = wd
+        .output("pod_identity_webhook_manifests")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_str(m.as_str().unwrap()).unwrap())
+        .collect();
+    assert_webhook(&webhook, "us-east-1", &format!("{ctx}, phase 2"));
     prove_trust_chain(&rp, &key, &issuer, &arn);
     assert_plan_clean(&wd, &format!("{ctx}, phase 2"));
 
@@ -388,6 +437,16 @@ fn talos_jwks_from_the_apiserver(version: TfVersion) {
     let patch = wd.output("talos_patch");
     assert!(patch.as_str().unwrap().contains(&issuer), "{ctx}: {patch}");
     assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
+    // The webhook as a Talos patch: the YAML under cluster.inlineManifests.
+    let webhook_patch: Json = serde_yaml::from_str(
+        wd.output("pod_identity_webhook_talos_patch")
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let inline = &webhook_patch["cluster"]["inlineManifests"][0];
+    assert_eq!(inline["name"], "pod-identity-webhook", "{ctx}");
+    assert_webhook(&yaml_objects(&inline["contents"]), "us-east-1", &ctx);
     prove_trust_chain(&rp, &key, &issuer, &role_arn(&wd, "demo"));
     assert_plan_clean(&wd, &ctx);
 
@@ -467,6 +526,8 @@ fn eks_anywhere_clusters_share_an_existing_bucket(version: TfVersion) {
 
     let issuers = wd.output("issuer_urls");
     let configs = wd.output("pod_iam_config");
+    let webhook = yaml_objects(&wd.output("pod_identity_webhook_yaml"));
+    assert_webhook(&webhook, "us-east-1", &ctx);
     for (name, key) in [(&prod, &prod_key), (&dev, &dev_key)] {
         // The issuer the cluster spec sets, from the YAML fragment.
         let fragment = configs[name.as_str()].as_str().unwrap();
