@@ -18,7 +18,7 @@ use crate::domain::role::RoleSettingError;
 use crate::domain::s3_issuer::{ForeignObjects, LocationError};
 use crate::domain::service_account::ServiceAccountError;
 use crate::domain::tags::TagError;
-use crate::domain::trust_policy::TrustPolicyError;
+use crate::domain::trust_policy::{TrustInputError, TrustPolicyError};
 use crate::kube::KubeError;
 use crate::tfplugin::Diagnostic;
 use crate::tls::TlsProbeError;
@@ -107,6 +107,16 @@ impl ToDiagnostic for TlsProbeError {
             "Cannot read the server's certificate chain",
             self.to_string(),
         )
+    }
+}
+
+impl ToDiagnostic for TrustInputError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            TrustInputError::Arn(e) => e.to_diagnostic(),
+            TrustInputError::ServiceAccount(e) => e.to_diagnostic(),
+            TrustInputError::Policy(e) => e.to_diagnostic(),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod tests {
         ("errors", &["aws", "domain", "kube", "tfplugin", "tls"]),
         ("context", &["aws", "tfplugin"]),
         ("attributes", &["domain", "errors", "framework", "tfplugin"]),
+        ("functions", &["domain", "tfplugin"]),
         (
             "resources",
             &[
@@ -54,6 +55,7 @@ mod tests {
                 "domain",
                 "errors",
                 "framework",
+                "functions",
                 "resources",
                 "tfplugin",
             ],

@@ -39,6 +39,7 @@ pub mod data_sources;
 pub mod domain;
 pub mod errors;
 pub mod framework;
+pub mod functions;
 pub mod kube;
 mod layering;
 pub mod provider;

@@ -8,9 +8,10 @@ use crate::context::ProviderData;
 use crate::data_sources;
 use crate::errors::ToDiagnostic;
 use crate::framework::Managed;
+use crate::functions;
 use crate::resources;
 use crate::tfplugin::{
-    AttrPath, Attribute, Block, BlockNesting, DataSource, Diagnostic, Diagnostics, Mode,
+    AttrPath, Attribute, Block, BlockNesting, DataSource, Diagnostic, Diagnostics, Function, Mode,
     NestedBlock, Resource, Schema, Type, Value,
 };
 
@@ -120,6 +121,10 @@ impl crate::tfplugin::Provider for IrsaProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
         data_sources::all()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

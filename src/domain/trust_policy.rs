@@ -23,9 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::arn::OidcProviderArn;
+use super::arn::{ArnError, OidcProviderArn};
 use super::policy_json::semantically_equal;
-use super::service_account::ServiceAccountPattern;
+use super::service_account::{ServiceAccountError, ServiceAccountPattern};
 
 /// The audience of IRSA tokens when nothing else is configured.
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
@@ -200,6 +200,68 @@ impl TrustPolicy {
 }
 
 /// Check an audience: `StringEquals` matches it literally.
+/// Which input of a trust policy a refusal is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustInput {
+    OidcProviderArn,
+    AdditionalOidcProviderArns,
+    ServiceAccounts,
+    Audience,
+}
+
+/// Why the inputs of a trust policy make none.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TrustInputError {
+    #[error(transparent)]
+    Arn(ArnError),
+    #[error(transparent)]
+    ServiceAccount(ServiceAccountError),
+    #[error(transparent)]
+    Policy(TrustPolicyError),
+}
+
+/// The trust policy from its inputs as text, as `irsa_role` and the
+/// `trust_policy` function take them; a refusal names the input.
+pub fn trust_policy_from(
+    primary: &str,
+    additional: &[String],
+    service_accounts: &[String],
+    audience: &str,
+) -> Result<TrustPolicy, (TrustInput, TrustInputError)> {
+    let primary = OidcProviderArn::parse(primary)
+        .map_err(|e| (TrustInput::OidcProviderArn, TrustInputError::Arn(e)))?;
+    let additional = additional
+        .iter()
+        .map(|a| OidcProviderArn::parse(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            (
+                TrustInput::AdditionalOidcProviderArns,
+                TrustInputError::Arn(e),
+            )
+        })?;
+    let patterns = service_accounts
+        .iter()
+        .map(|s| ServiceAccountPattern::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            (
+                TrustInput::ServiceAccounts,
+                TrustInputError::ServiceAccount(e),
+            )
+        })?;
+    TrustPolicy::new(primary, additional, patterns, audience).map_err(|e| {
+        let input = match e {
+            TrustPolicyError::NoServiceAccounts => TrustInput::ServiceAccounts,
+            TrustPolicyError::Audience { .. } => TrustInput::Audience,
+            TrustPolicyError::DuplicateProvider(_) | TrustPolicyError::MixedPartitions(..) => {
+                TrustInput::AdditionalOidcProviderArns
+            }
+        };
+        (input, TrustInputError::Policy(e))
+    })
+}
+
 pub fn validate_audience(audience: &str) -> Result<(), TrustPolicyError> {
     let err = |reason| TrustPolicyError::Audience {
         value: audience.to_owned(),

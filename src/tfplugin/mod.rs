@@ -7,6 +7,7 @@
 //! [`Resource`] and [`DataSource`] traits that [`server`] dispatches to.
 
 pub mod diag;
+pub mod function;
 pub mod handshake;
 pub mod log;
 pub mod schema;
@@ -16,6 +17,7 @@ pub mod value;
 use std::sync::Arc;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use function::{Function, FunctionError, Parameter, Signature};
 pub use schema::{
     Attribute, Block, BlockNesting, Mode, NestedBlock, NestedObject, ObjectNesting, Schema,
 };
@@ -47,6 +49,10 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+    /// Provider-defined functions; they need no configuration.
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
 
     /// Check the provider block. Unknown values may appear here.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixStream;
 use tonic::{Request, Response, Status};
 
+use super::function::{self, Function, FunctionError, Signature};
 use super::proto::health::{self, health_server};
 use super::proto::plugin::{self, grpc_broker_server, grpc_controller_server, grpc_stdio_server};
 use super::proto::{self, provider_server};
@@ -41,6 +42,7 @@ struct Inner<P: Provider> {
     provider_type: Type,
     resources: BTreeMap<&'static str, Entry<dyn Resource<P::Data>>>,
     data_sources: BTreeMap<&'static str, Entry<dyn DataSource<P::Data>>>,
+    functions: BTreeMap<&'static str, (Arc<dyn Function>, Signature)>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: Mutex<CancellationToken>,
 }
@@ -79,6 +81,14 @@ impl<P: Provider> ProviderService<P> {
                 (imp.type_name(), Entry { imp, schema, ty })
             })
             .collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| {
+                let sig = f.signature();
+                (f.name(), (f, sig))
+            })
+            .collect();
         ProviderService {
             inner: Arc::new(Inner {
                 provider_type: provider_schema.value_type(),
@@ -86,6 +96,7 @@ impl<P: Provider> ProviderService<P> {
                 provider,
                 resources,
                 data_sources,
+                functions,
                 data: RwLock::new(None),
                 stop: Mutex::new(CancellationToken::new()),
             }),
@@ -109,6 +120,14 @@ impl<P: Provider> ProviderService<P> {
             )
             .into()
             })
+    }
+
+    fn function_signatures(&self) -> std::collections::HashMap<String, proto::Function> {
+        self.inner
+            .functions
+            .iter()
+            .map(|(n, (_, sig))| (n.to_string(), function::to_proto(sig)))
+            .collect()
     }
 
     fn resource(&self, name: &str) -> Result<&Entry<dyn Resource<P::Data>>, Diagnostics> {
@@ -209,7 +228,12 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                     type_name: (*n).into(),
                 })
                 .collect(),
-            functions: vec![],
+            functions: self
+                .inner
+                .functions
+                .keys()
+                .map(|n| m::FunctionMetadata { name: (*n).into() })
+                .collect(),
             ephemeral_resources: vec![],
         }))
     }
@@ -234,7 +258,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
             diagnostics: vec![],
             provider_meta: None,
             server_capabilities: Some(capabilities()),
-            functions: Default::default(),
+            functions: self.function_signatures(),
             ephemeral_resource_schemas: Default::default(),
         }))
     }
@@ -625,21 +649,67 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         &self,
         _: Request<proto::get_functions::Request>,
     ) -> Rsp<proto::get_functions::Response> {
-        // No functions: an empty answer, not an error.
-        Ok(Response::new(proto::get_functions::Response::default()))
+        Ok(Response::new(proto::get_functions::Response {
+            functions: self.function_signatures(),
+            diagnostics: vec![],
+        }))
     }
 
     async fn call_function(
         &self,
         req: Request<proto::call_function::Request>,
     ) -> Rsp<proto::call_function::Response> {
-        Ok(Response::new(proto::call_function::Response {
-            result: None,
-            error: Some(proto::FunctionError {
-                text: format!("This provider has no function {:?}.", req.into_inner().name),
-                function_argument: None,
-            }),
-        }))
+        let req = req.into_inner();
+        let refuse = |e: FunctionError| {
+            Ok(Response::new(proto::call_function::Response {
+                result: None,
+                error: Some(proto::FunctionError {
+                    text: e.text,
+                    function_argument: e.argument.map(|i| i as i64),
+                }),
+            }))
+        };
+        let Some((f, sig)) = self.inner.functions.get(req.name.as_str()) else {
+            return refuse(FunctionError {
+                text: format!("This provider has no function {:?}.", req.name),
+                argument: None,
+            });
+        };
+        let mut args = Vec::with_capacity(req.arguments.len());
+        for (i, dv) in req.arguments.into_iter().enumerate() {
+            let Some(ty) = function::argument_type(sig, i) else {
+                return refuse(FunctionError {
+                    text: format!(
+                        "{} takes at most {} arguments.",
+                        req.name,
+                        sig.parameters.len()
+                    ),
+                    argument: Some(i),
+                });
+            };
+            match decode(Some(dv), ty) {
+                Ok(v) => args.push(v),
+                Err(_) => {
+                    return refuse(FunctionError::at(
+                        i,
+                        "The argument cannot be read as its declared type.",
+                    ))
+                }
+            }
+        }
+        if args.len() < sig.parameters.len() {
+            return refuse(FunctionError {
+                text: format!("{} takes {} arguments.", req.name, sig.parameters.len()),
+                argument: None,
+            });
+        }
+        match f.call(&args) {
+            Ok(v) => Ok(Response::new(proto::call_function::Response {
+                result: encode(&v),
+                error: None,
+            })),
+            Err(e) => refuse(e),
+        }
     }
 
     async fn stop_provider(

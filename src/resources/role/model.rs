@@ -4,12 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::iam_role::LiveRole;
-use crate::domain::arn::OidcProviderArn;
 use crate::domain::policy_json::{self, semantically_equal};
 use crate::domain::role as rules;
 use crate::domain::role_diff::RoleSettings;
 use crate::domain::service_account::ServiceAccountPattern;
-use crate::domain::trust_policy::{TrustPolicy, TrustPolicyError, DEFAULT_AUDIENCE};
+use crate::domain::trust_policy::{trust_policy_from, TrustInput, TrustPolicy, DEFAULT_AUDIENCE};
 use crate::errors::ToDiagnostic;
 use crate::framework::model::{self as m, keep_null};
 use crate::tfplugin::{AttrPath, Diagnostic, Value};
@@ -118,32 +117,28 @@ impl RoleModel {
 
     /// The trust policy the inputs ask for. The inputs must be known.
     pub fn wanted_trust_policy(&self) -> Result<TrustPolicy, Diagnostic> {
-        let at = |e: &dyn ToDiagnostic, name: &str| e.to_diagnostic().at(AttrPath::attr(name));
-        let primary = OidcProviderArn::parse(self.oidc_provider_arn.as_deref().unwrap_or_default())
-            .map_err(|e| at(&e, OIDC_PROVIDER_ARN))?;
-        let additional = self
+        let additional: Vec<String> = self
             .additional_oidc_provider_arns
             .iter()
             .flatten()
-            .map(|a| OidcProviderArn::parse(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| at(&e, ADDITIONAL_OIDC_PROVIDER_ARNS))?;
-        let patterns = self
-            .service_accounts
-            .iter()
-            .flatten()
-            .map(|s| ServiceAccountPattern::parse(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| at(&e, SERVICE_ACCOUNTS))?;
-        TrustPolicy::new(primary, additional, patterns, self.audience()).map_err(|e| {
-            let name = match e {
-                TrustPolicyError::NoServiceAccounts => SERVICE_ACCOUNTS,
-                TrustPolicyError::Audience { .. } => AUDIENCE,
-                TrustPolicyError::DuplicateProvider(_) | TrustPolicyError::MixedPartitions(..) => {
-                    ADDITIONAL_OIDC_PROVIDER_ARNS
-                }
+            .cloned()
+            .collect();
+        let service_accounts: Vec<String> =
+            self.service_accounts.iter().flatten().cloned().collect();
+        trust_policy_from(
+            self.oidc_provider_arn.as_deref().unwrap_or_default(),
+            &additional,
+            &service_accounts,
+            self.audience(),
+        )
+        .map_err(|(input, e)| {
+            let name = match input {
+                TrustInput::OidcProviderArn => OIDC_PROVIDER_ARN,
+                TrustInput::AdditionalOidcProviderArns => ADDITIONAL_OIDC_PROVIDER_ARNS,
+                TrustInput::ServiceAccounts => SERVICE_ACCOUNTS,
+                TrustInput::Audience => AUDIENCE,
             };
-            at(&e, name)
+            e.to_diagnostic().at(AttrPath::attr(name))
         })
     }
 
