@@ -145,6 +145,13 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
+fn arguments(n: usize) -> String {
+    match n {
+        1 => "1 argument".to_owned(),
+        n => format!("{n} arguments"),
+    }
+}
+
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     Diagnostic::error(
         format!("Unknown {kind} type"),
@@ -699,7 +706,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         }
         if args.len() < sig.parameters.len() {
             return refuse(FunctionError {
-                text: format!("{} takes {} arguments.", req.name, sig.parameters.len()),
+                text: format!("{} takes {}.", req.name, arguments(sig.parameters.len())),
                 argument: None,
             });
         }

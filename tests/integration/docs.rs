@@ -151,6 +151,75 @@ fn render_page(kind: &str, name: &str, schema: &Json) -> String {
     out.trim_end().to_owned() + "\n"
 }
 
+/// A function's page, in the registry's layout: the description, the
+/// example, the signature and the arguments, all from the schema Terraform
+/// reports (`functions` in `terraform providers schema -json`).
+fn render_function(name: &str, f: &Json) -> String {
+    let summary = f["summary"].as_str().unwrap_or("");
+    let description = f["description"].as_str().unwrap_or("");
+    let mut out = format!(
+        "---\npage_title: \"{name} function - irsa\"\nsubcategory: \"\"\ndescription: |-\n  {summary}\n---\n\n"
+    );
+    writeln!(out, "# function: {name}\n\n{description}\n").unwrap();
+    example(
+        &mut out,
+        &format!("examples/functions/{name}/function.tf"),
+        "terraform",
+        "Example Usage",
+    );
+    let params: Vec<&Json> = f["parameters"].as_array().into_iter().flatten().collect();
+    let variadic = f.get("variadic_parameter").filter(|v| !v.is_null());
+    let type_name = |t: &Json| type_label(t).to_lowercase();
+    let mut sig: Vec<String> = params
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap_or(""),
+                type_name(&p["type"])
+            )
+        })
+        .collect();
+    if let Some(v) = variadic {
+        sig.push(format!(
+            "{} ...{}",
+            v["name"].as_str().unwrap_or(""),
+            type_name(&v["type"])
+        ));
+    }
+    writeln!(
+        out,
+        "## Signature\n\n```text\n{name}({}) {}\n```\n",
+        sig.join(", "),
+        type_name(&f["return_type"])
+    )
+    .unwrap();
+    writeln!(out, "## Arguments\n").unwrap();
+    for (i, p) in params.iter().enumerate() {
+        writeln!(
+            out,
+            "{}. `{}` ({}) {}",
+            i + 1,
+            p["name"].as_str().unwrap_or(""),
+            type_label(&p["type"]),
+            p["description"].as_str().unwrap_or("")
+        )
+        .unwrap();
+    }
+    if let Some(v) = variadic {
+        writeln!(
+            out,
+            "{}. `{}` (Variadic, {}) {}",
+            params.len() + 1,
+            v["name"].as_str().unwrap_or(""),
+            type_label(&v["type"]),
+            v["description"].as_str().unwrap_or("")
+        )
+        .unwrap();
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
 fn render_index(schema: &Json) -> String {
     let description = schema["provider"]["block"]["description"]
         .as_str()
@@ -231,6 +300,12 @@ fn expected_docs() -> BTreeMap<String, String> {
             docs.insert(path, render_page(kind, name, s));
         }
     }
+    for (name, f) in schema["functions"].as_object().into_iter().flatten() {
+        docs.insert(
+            format!("docs/functions/{name}.md"),
+            render_function(name, f),
+        );
+    }
     for (name, page) in workflow_guides() {
         docs.insert(format!("docs/guides/{name}.md"), page);
     }
@@ -248,7 +323,13 @@ fn expected_docs() -> BTreeMap<String, String> {
 
 fn committed_docs(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for dir in ["docs", "docs/resources", "docs/data-sources", "docs/guides"] {
+    for dir in [
+        "docs",
+        "docs/resources",
+        "docs/data-sources",
+        "docs/functions",
+        "docs/guides",
+    ] {
         for e in std::fs::read_dir(root.join(dir))
             .into_iter()
             .flatten()
@@ -318,6 +399,23 @@ fn every_resource_and_data_source_has_an_example() {
             }
         }
     }
+    for name in schema["functions"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+    {
+        let rel = format!("examples/functions/{name}/function.tf");
+        if read_optional(&rel).is_none() {
+            missing.push(rel);
+        }
+    }
+    assert!(
+        schema["functions"]
+            .as_object()
+            .is_some_and(|f| !f.is_empty()),
+        "the provider schema lists no functions"
+    );
     assert!(
         read_optional("examples/provider/provider.tf").is_some(),
         "examples/provider/provider.tf"

@@ -505,6 +505,7 @@ async fn unknown_types_and_unsupported_calls_answer_with_diagnostics() {
         .await
         .unwrap()
         .into_inner();
+    // The test provider declares no functions.
     assert!(r.functions.is_empty() && r.diagnostics.is_empty());
 }
 
@@ -632,4 +633,100 @@ async fn configuring_the_real_provider_makes_no_network_call() {
     .unwrap()
     .into_inner();
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+}
+
+#[tokio::test]
+async fn the_real_provider_serves_its_functions() {
+    let mut c = serve(irsa::provider::IrsaProvider).await;
+    let listed = c
+        .get_functions(proto::get_functions::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let mut names: Vec<_> = listed.functions.keys().cloned().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "discovery_document",
+            "issuer_host_path",
+            "jwks",
+            "kid",
+            "trust_policy"
+        ]
+    );
+    let schema = c
+        .get_provider_schema(proto::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(schema.functions.len(), names.len());
+    let meta = c
+        .get_metadata(proto::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(meta.functions.len(), names.len());
+    let dp = &listed.functions["discovery_document"];
+    assert_eq!(dp.parameters.len(), 2);
+    assert_eq!(
+        dp.variadic_parameter.as_ref().unwrap().name,
+        "signing_algorithms"
+    );
+    assert_eq!(dp.r#return.as_ref().unwrap().r#type, b"\"string\"");
+    for f in listed.functions.values() {
+        assert!(f
+            .parameters
+            .iter()
+            .all(|p| !p.allow_unknown_values && !p.allow_null_value));
+    }
+
+    let arg = |v: Value| proto::DynamicValue {
+        msgpack: v.to_msgpack(),
+        json: vec![],
+    };
+    let call = |name: &str, args: Vec<Value>| proto::call_function::Request {
+        name: name.into(),
+        arguments: args.into_iter().map(arg).collect(),
+    };
+    // A good call returns the value, msgpack-encoded as a string.
+    let r = c
+        .call_function(call(
+            "issuer_host_path",
+            vec![Value::string("https://oidc.example.com/c")],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    let v = Value::from_msgpack(&r.result.unwrap().msgpack, &irsa::tfplugin::Type::String).unwrap();
+    assert_eq!(v, Value::string("oidc.example.com/c"));
+    // A refused variadic argument is named by its position over all arguments.
+    let r = c
+        .call_function(call(
+            "discovery_document",
+            vec![
+                Value::string("https://x.example.com"),
+                Value::string("https://x.example.com/keys.json"),
+                Value::string("RS256"),
+                Value::string("none"),
+            ],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.error.unwrap().function_argument, Some(3));
+    // Too few arguments, and an unknown function, are errors, not panics.
+    let r = c
+        .call_function(call("kid", vec![]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.error.unwrap().text.contains("takes 1 argument."));
+    let r = c
+        .call_function(call("nope", vec![]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.error.unwrap().text.contains("no function"));
 }
