@@ -567,12 +567,12 @@ resource "irsa_role" "prefixed" {{
 /// hashicorp/aws makes them (here with boto3): a bucket (with a dot, so
 /// path-style URLs) holding a discovery document written with `jsonencode`
 /// and without `claims_supported`, a JWKS at `openid/v1/jwks`, a bucket
-/// policy of its own, an OIDC provider with a thumbprint, and a role with a
-/// trust policy, a managed policy and an inline policy. The hand-written
-/// configuration imports them with in-place changes only (the two
-/// documents rewritten in this provider's bytes, the issuer's policy
-/// statements added), then plans clean; `create_bucket = true` then takes
-/// the bucket over in place.
+/// policy of its own, an OIDC provider with a thumbprint (which the
+/// configuration leaves out), and a role with a trust policy, a managed
+/// policy and an inline policy. The hand-written configuration imports them
+/// with in-place changes only (the two documents rewritten in this
+/// provider's bytes, the issuer's policy statements added), then plans
+/// clean; `create_bucket = true` then takes the bucket over in place.
 #[test]
 fn objects_made_elsewhere_import_under_a_written_configuration_without_replacement() {
     let moto = Moto::shared();
@@ -635,7 +635,6 @@ resource "irsa_issuer" "this" {{
   create_bucket = {create_bucket}
   url_style     = "path"
   jwks_path     = "openid/v1/jwks"
-  thumbprints   = ["{thumbprint}"]
   tags          = {{ team = "platform" }}
 }}
 "#
@@ -717,7 +716,15 @@ resource "irsa_role" "external_dns" {{
     let jwks: Json =
         serde_json::from_str(&object(moto, &bucket, "openid/v1/jwks").unwrap()).unwrap();
     assert_eq!(jwks["keys"][0]["kid"], json!(kid));
-    assert_eq!(providers_with(moto, &s), [provider_arn.clone()]);
+    assert_eq!(providers_with(moto, &s), vec![provider_arn.clone()]);
+    // Thumbprints left out of the configuration: what IAM holds stays.
+    let thumbprints = boto(
+        moto,
+        &format!(
+            "out = iam.get_open_id_connect_provider(OpenIDConnectProviderArn='{provider_arn}')['ThumbprintList']"
+        ),
+    );
+    assert_eq!(thumbprints, json!([thumbprint]));
 
     // Handing the bucket over is an in-place change of ownership.
     wd.write(
