@@ -18,14 +18,21 @@ pub const SIGNING_ALGORITHMS: &[&str] = &[
 pub const DEFAULT_SIGNING_ALGORITHM: &str = "RS256";
 
 /// The discovery document. Field order is the order of the JSON output.
+/// Reading one ([`DiscoveryDocument::parse`]) needs only the members that
+/// say where the issuer and its keys are and how it signs; the others may be
+/// missing from a document another tool wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveryDocument {
     pub issuer: String,
     pub jwks_uri: String,
+    #[serde(default)]
     pub authorization_endpoint: String,
+    #[serde(default)]
     pub response_types_supported: Vec<String>,
+    #[serde(default)]
     pub subject_types_supported: Vec<String>,
     pub id_token_signing_alg_values_supported: Vec<String>,
+    #[serde(default)]
     pub claims_supported: Vec<String>,
 }
 
@@ -91,6 +98,17 @@ mod tests {
         let doc = DiscoveryDocument::new("https://x/c", "https://x/c/keys.json", &["RS256".into()]);
         assert_eq!(DiscoveryDocument::parse(&doc.to_json()), Some(doc));
         assert_eq!(DiscoveryDocument::parse("{\"issuer\": 1}"), None);
+    }
+
+    #[test]
+    fn a_document_written_elsewhere_needs_only_issuer_keys_and_algorithms() {
+        let minimal = r#"{"issuer":"https://x/c","jwks_uri":"https://x/c/openid/v1/jwks","id_token_signing_alg_values_supported":["ES256"]}"#;
+        let doc = DiscoveryDocument::parse(minimal).unwrap();
+        assert_eq!(doc.jwks_uri, "https://x/c/openid/v1/jwks");
+        assert_eq!(doc.id_token_signing_alg_values_supported, ["ES256"]);
+        assert!(doc.claims_supported.is_empty());
+        let no_algorithms = r#"{"issuer":"https://x/c","jwks_uri":"https://x/c/keys.json"}"#;
+        assert_eq!(DiscoveryDocument::parse(no_algorithms), None);
     }
 
     #[test]

@@ -721,6 +721,18 @@ mod tests {
         let p = published_settings(&at, Some(&doc));
         assert_eq!(p.issuer, virtual_hosted);
         assert_eq!(p.signing_algorithms, vec!["RS256"], "none announced");
+
+        // Written by another tool, compact and without the members that
+        // kube-apiserver adds but the settings do not need.
+        let url = published.issuer_url();
+        let doc = format!(
+            r#"{{"id_token_signing_alg_values_supported":["ES256"],"issuer":"{url}","jwks_uri":"{url}/openid/v1/jwks"}}"#
+        );
+        let at = S3Issuer::with_defaults("oidc.a", Some("c"), "eu-west-1");
+        let p = published_settings(&at, Some(&doc));
+        assert_eq!(p.issuer.url_style, UrlStyle::Path);
+        assert_eq!(p.issuer.jwks_path, "openid/v1/jwks");
+        assert_eq!(p.signing_algorithms, vec!["ES256"]);
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Configuration checks derived from the schema: each attribute's
-//! validators, and the constraints between a block's attributes. Null and
-//! unknown values are skipped throughout.
+//! Configuration checks derived from the schema: required attributes set,
+//! each attribute's validators, and the constraints between a block's
+//! attributes. Validators and constraints skip null and unknown values.
 
-use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Value};
+use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Mode, Value};
 
 use super::schema::{BlockSpec, Constraint, Rule};
 use super::validator::known;
@@ -23,6 +23,19 @@ pub fn validate_block(
     };
     for a in &spec.attrs {
         let value = v.attr(a.name());
+        // Terraform refuses a required argument left out, but passes one
+        // written as `null` on, as a configuration generated on import
+        // writes what an imported state leaves null.
+        if a.mode() == Mode::Required && value.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Missing required argument",
+                    format!("The argument \"{}\" is required, but it is null.", a.name()),
+                )
+                .at(at(a.name())),
+            );
+            continue;
+        }
         if known(value) {
             let p = at(a.name());
             for validator in &a.validators {
@@ -190,6 +203,16 @@ mod tests {
         // for_each with `cond ? null : "x"` on both: unknown at validate.
         assert!(paths(&s, &obj(Value::Unknown, Value::Unknown)).is_empty());
         assert!(paths(&s, &obj(Value::Unknown, Value::Null)).is_empty());
+    }
+
+    #[test]
+    fn a_required_attribute_written_as_null_is_refused_and_unknown_is_not() {
+        let s = BlockSpec::new("t")
+            .attr(Attr::string("a", Mode::Required, "a"))
+            .attr(Attr::string("b", Mode::Optional, "b"));
+        assert_eq!(paths(&s, &obj(Value::Null, Value::Null)), vec!["a"]);
+        assert!(paths(&s, &obj(Value::Unknown, Value::Null)).is_empty());
+        assert!(paths(&s, &obj(Value::string("x"), Value::Null)).is_empty());
     }
 
     #[test]

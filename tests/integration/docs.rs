@@ -1,8 +1,11 @@
 //! The docs under docs/ are generated from the provider schema, as Terraform
 //! itself reports it (`terraform providers schema -json`), and from the files
-//! under examples/ and templates/: one guide per workflow of
-//! examples/workflows/ (its README and configuration), in docs/guides/. This test fails when the committed docs
-//! differ from what it generates; `make docs` (UPDATE_DOCS=1) rewrites them.
+//! under examples/ and templates/: each resource's Import section from its
+//! `import-by-string-id.tf` and `import.sh`; one guide per workflow of
+//! examples/workflows/ (its README and configuration), and the guides of
+//! templates/guides/ as they are, in docs/guides/. This test fails when the
+//! committed docs differ from what it generates; `make docs` (UPDATE_DOCS=1)
+//! rewrites them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -142,12 +145,9 @@ fn render_page(kind: &str, name: &str, schema: &Json) -> String {
         "Example Usage",
     );
     render_block(&mut out, &schema["block"], "## Schema", "");
-    example(
-        &mut out,
-        &format!("examples/{example_dir}/{name}/import.sh"),
-        "shell",
-        "Import",
-    );
+    if kind == "resources" {
+        import_section(&mut out, name);
+    }
     out.trim_end().to_owned() + "\n"
 }
 
@@ -218,6 +218,59 @@ fn render_function(name: &str, f: &Json) -> String {
         .unwrap();
     }
     out.trim_end().to_owned() + "\n"
+}
+
+/// The Import section: the `import` block of `import-by-string-id.tf`
+/// (Terraform 1.5 and later), then the `terraform import` command of
+/// `import.sh`, as terraform-plugin-docs lays them out.
+fn import_section(out: &mut String, name: &str) {
+    let dir = format!("examples/resources/{name}");
+    let block = read_optional(&format!("{dir}/import-by-string-id.tf"));
+    let command = read_optional(&format!("{dir}/import.sh"));
+    if block.is_none() && command.is_none() {
+        return;
+    }
+    writeln!(out, "## Import\n").unwrap();
+    if let Some(block) = block {
+        writeln!(
+            out,
+            "In Terraform v1.5.0 and later, use an [`import` block](https://developer.hashicorp.com/terraform/language/import) \
+             to import `{name}`, for example:\n\n```terraform\n{}\n```\n",
+            block.trim_end()
+        )
+        .unwrap();
+    }
+    if let Some(command) = command {
+        writeln!(
+            out,
+            "The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can also be \
+             used, for example:\n\n```shell\n{}\n```\n",
+            command.trim_end()
+        )
+        .unwrap();
+    }
+}
+
+/// The address and id of the `terraform import <address> <id>` line of an
+/// `import.sh`.
+fn command_target(text: &str) -> Option<(String, String)> {
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("terraform import "))?;
+    let mut words = line.split_whitespace();
+    Some((words.next()?.to_owned(), words.next()?.to_owned()))
+}
+
+/// The `to` and `id` of the one `import` block of an
+/// `import-by-string-id.tf`.
+fn block_target(text: &str) -> Option<(String, String)> {
+    let value = |key: &str| {
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+        })
+    };
+    Some((value("to")?, value("id")?))
 }
 
 fn render_index(schema: &Json) -> String {
@@ -392,10 +445,13 @@ fn every_resource_and_data_source_has_an_example() {
             if read_optional(&rel).is_none() {
                 missing.push(rel);
             }
-            if dir == "resources"
-                && read_optional(&format!("examples/{dir}/{name}/import.sh")).is_none()
-            {
-                missing.push(format!("examples/{dir}/{name}/import.sh"));
+            if dir == "resources" {
+                for file in ["import.sh", "import-by-string-id.tf"] {
+                    let rel = format!("examples/{dir}/{name}/{file}");
+                    if read_optional(&rel).is_none() {
+                        missing.push(rel);
+                    }
+                }
             }
         }
     }
@@ -421,6 +477,38 @@ fn every_resource_and_data_source_has_an_example() {
         "examples/provider/provider.tf"
     );
     assert!(missing.is_empty(), "missing examples: {missing:?}");
+}
+
+/// The two forms of each Import section name the same address and id.
+#[test]
+fn import_blocks_and_import_commands_agree() {
+    let dir = repo_root().join("examples/resources");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = |file: &str| format!("examples/resources/{name}/{file}");
+        let (Some(command), Some(block)) = (
+            read_optional(&rel("import.sh")),
+            read_optional(&rel("import-by-string-id.tf")),
+        ) else {
+            continue;
+        };
+        let from_command = command_target(&command).unwrap_or_else(|| {
+            panic!(
+                "no `terraform import <address> <id>` in {}",
+                rel("import.sh")
+            )
+        });
+        let from_block = block_target(&block)
+            .unwrap_or_else(|| panic!("no `to` and `id` in {}", rel("import-by-string-id.tf")));
+        assert_eq!(from_block, from_command, "{name}");
+        assert!(
+            from_block.0.starts_with(&format!("{name}.")),
+            "{name}: {from_block:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no import examples under {}", dir.display());
 }
 
 #[test]

@@ -27,9 +27,9 @@ use crate::support::{
 const TOKEN: &str = "stand-in-token-b7c1";
 
 /// A key pair made by openssl: the private key and the public key PEM.
-struct KeyPair {
-    private_pem: String,
-    public_pem: String,
+pub(crate) struct KeyPair {
+    pub(crate) private_pem: String,
+    pub(crate) public_pem: String,
 }
 
 fn openssl(args: &[&str], dir: &Path) {
@@ -45,7 +45,7 @@ fn openssl(args: &[&str], dir: &Path) {
     );
 }
 
-fn key_pair(dir: &Path, name: &str, ec: bool) -> KeyPair {
+pub(crate) fn key_pair(dir: &Path, name: &str, ec: bool) -> KeyPair {
     let key = format!("{name}.key");
     let public = format!("{name}.pub");
     if ec {
@@ -84,7 +84,7 @@ fn key_pair(dir: &Path, name: &str, ec: bool) -> KeyPair {
 
 /// The kid Kubernetes gives a public key, computed with Python's
 /// `cryptography`: base64url(SHA-256(DER SubjectPublicKeyInfo)), unpadded.
-fn kid_of(moto: &Moto, public_pem: &str) -> String {
+pub(crate) fn kid_of(moto: &Moto, public_pem: &str) -> String {
     let program = "import sys, hashlib, base64\n\
         from cryptography.hazmat.primitives import serialization\n\
         k = serialization.load_pem_public_key(sys.stdin.read().encode())\n\

@@ -7,6 +7,7 @@ mod support;
 mod docs;
 mod e2e_data_sources;
 mod e2e_functions;
+mod e2e_import;
 mod e2e_issuer;
 mod e2e_jwks;
 mod e2e_ownership;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::aws::{s3, AwsError};
+use crate::aws::{found, s3, AwsError};
 use crate::context::ProviderData;
 use crate::domain::cluster_keys;
 use crate::domain::jwks;
@@ -130,7 +130,9 @@ pub async fn read(data: &ProviderData, state: Value, diags: &mut Diagnostics) ->
 
 /// Import `<bucket>/<key>`: the object, with its keys as PEM, so that a
 /// configuration that lists the same keys with `file("sa.pub")` plans no
-/// change.
+/// change, and the bucket's own region (not the provider's), so that a
+/// configuration generated on import names the region the object is in and
+/// one that sets `region = irsa_issuer.<name>.region` plans no change.
 pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> Option<Value> {
     let Some((bucket, key)) = cluster_keys::split_object_id(id) else {
         diags.push(Diagnostic::error(
@@ -143,22 +145,31 @@ pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> O
         diags.push(e.to_diagnostic());
         return None;
     }
+    let nothing = |diags: &mut Diagnostics| {
+        diags.push(Diagnostic::error(
+            "Nothing to import",
+            format!("s3://{bucket}/{key} does not exist."),
+        ));
+        None
+    };
+    let region = match found(s3::bucket_region(&data.aws.s3, bucket).await) {
+        Ok(Some(r)) => r,
+        Ok(None) => return nothing(diags),
+        Err(e) => {
+            diags.push(e.to_diagnostic());
+            return None;
+        }
+    };
     let model = JwksModel {
         id: Some(id.to_owned()),
         bucket: Some(bucket.to_owned()),
         key: Some(key.to_owned()),
-        region: provider_region(data, diags),
+        region: Some(region),
         ..JwksModel::default()
     };
     let object = match s3::get_object(&client(data, model.region.as_deref()), bucket, key).await {
         Ok(Some(object)) => object,
-        Ok(None) | Err(AwsError::NotFound { .. }) => {
-            diags.push(Diagnostic::error(
-                "Nothing to import",
-                format!("s3://{bucket}/{key} does not exist."),
-            ));
-            return None;
-        }
+        Ok(None) | Err(AwsError::NotFound { .. }) => return nothing(diags),
         Err(e) => {
             diags.push(e.to_diagnostic());
             return None;

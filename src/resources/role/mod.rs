@@ -26,15 +26,42 @@ use crate::domain::service_account::{self, ServiceAccountPattern};
 use crate::domain::trust_policy::TrustPolicyError;
 use crate::errors::ToDiagnostic;
 use crate::framework::{Change, ManagedResource, Plan, ResourceSchema};
-use crate::tfplugin::{AttrPath, CancellationToken, Diagnostics, Value};
+use crate::tfplugin::{AttrPath, CancellationToken, Diagnostic, Diagnostics, Value};
 
 use model::RoleModel;
 use schema::*;
 
 pub struct Role;
 
+/// `name` and `name_prefix` together only when the name is one the prefix
+/// generates: an imported role with a generated name has both in its state,
+/// so the configuration Terraform generates from it names both. Any other
+/// pair is refused, at `name_prefix`.
+fn validate_name_settings(config: &Value, diags: &mut Diagnostics) {
+    let (Some(name), Some(prefix)) = (
+        config.attr(NAME).as_str(),
+        config.attr(NAME_PREFIX).as_str(),
+    ) else {
+        return;
+    };
+    if rules::prefix_of_generated(name) != Some(prefix) {
+        diags.push(
+            Diagnostic::error(
+                "Conflicting role name settings",
+                format!(
+                    "Give either `name` or `name_prefix`, not both. Both are accepted only when `name` was \
+                     generated from `name_prefix` (the prefix followed by 26 digits of creation time and hex), \
+                     as in a configuration generated on import; {name:?} was not generated from {prefix:?}."
+                ),
+            )
+            .at(AttrPath::attr(NAME_PREFIX)),
+        );
+    }
+}
+
 /// Checks across attributes, on the known values of a configuration.
 fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    validate_name_settings(config, diags);
     let service_accounts = config.attr(SERVICE_ACCOUNTS);
     if service_accounts
         .as_elements()

@@ -1,5 +1,6 @@
 //! What the schema cannot say about an `irsa_role` plan: the name generated
-//! from `name_prefix`, the trust-policy preview, and the annotations.
+//! from `name_prefix`, the prefix a given name was generated from, the
+//! trust-policy preview, and the annotations.
 
 use crate::domain::policy_json::semantically_equal;
 use crate::domain::role as rules;
@@ -20,6 +21,8 @@ pub fn modify(plan: &mut Plan, diags: &mut Diagnostics) {
         };
         plan.require_replace(cause);
     }
+    let prefix = planned_prefix(plan, &name);
+    plan.set(NAME_PREFIX, prefix);
     plan.set(ID, name.clone());
     plan.set(NAME, name);
 
@@ -67,6 +70,22 @@ fn planned_name(plan: &Plan) -> Value {
             Value::string(prior_name)
         }
         _ => Value::Unknown,
+    }
+}
+
+/// The configured prefix. With `name` alone, the prior prefix as long as
+/// the name is still one it generated (an imported role's, or one whose
+/// configuration moved from `name_prefix` to the name itself), else null.
+fn planned_prefix(plan: &Plan, name: &Value) -> Value {
+    let configured = plan.config.attr(NAME_PREFIX);
+    if !configured.is_null() {
+        return configured.clone();
+    }
+    match (name.as_str(), plan.prior.attr(NAME_PREFIX).as_str()) {
+        (Some(name), Some(prefix)) if rules::prefix_of_generated(name) == Some(prefix) => {
+            Value::string(prefix)
+        }
+        _ => Value::Null,
     }
 }
 

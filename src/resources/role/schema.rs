@@ -50,17 +50,20 @@ pub fn schema() -> ResourceSchema {
         Attr::string(
             NAME,
             OptionalComputed,
-            "Name of the role: up to 64 letters, digits and `+=,.@_-`. Give exactly one of `name` and \
-             `name_prefix`. Changing it replaces the role.",
+            "Name of the role: up to 64 letters, digits and `+=,.@_-`. Give `name` or `name_prefix`; both only \
+             when `name` is a name generated from `name_prefix`, as in the configuration `terraform plan \
+             -generate-config-out` writes for such a role. Changing it replaces the role.",
         )
         .validate(rule(rules::validate_name)),
     )
     .attr(
         Attr::string(
             NAME_PREFIX,
-            Optional,
+            OptionalComputed,
             "Create a unique name starting with this prefix (up to 38 characters; 26 are added: the creation \
-             time and random hex digits). The name is known after apply. Changing it replaces the role.",
+             time and random hex digits). The name is known after apply. Changing it replaces the role. With \
+             `name` alone, this is the prefix the name was generated from, if it has the shape of a generated \
+             name (e.g. after import), else null.",
         )
         .validate(rule(rules::validate_name_prefix)),
     )
@@ -196,16 +199,10 @@ pub fn schema() -> ResourceSchema {
         "Annotations for the Kubernetes service accounts: `eks.amazonaws.com/role-arn`, and \
          `eks.amazonaws.com/audience` when the audience is not the default.",
     ))
-    .constraint(
-        Constraint::exactly_one_of(&[NAME, NAME_PREFIX])
-            .when_conflicting(
-                "Conflicting role name settings",
-                "Give either `name` or `name_prefix`, not both.",
-            )
-            .when_missing(
-                "Missing role name",
-                "Give `name`, or `name_prefix` to have a unique name generated.",
-            ),
-    );
+    // Both together only when they agree: checked in `validate_config`.
+    .constraint(Constraint::at_least_one_of(&[NAME, NAME_PREFIX]).when_missing(
+        "Missing role name",
+        "Give `name`, or `name_prefix` to have a unique name generated.",
+    ));
     ResourceSchema::new(block)
 }

@@ -213,6 +213,52 @@ async fn a_generated_name_survives_as_long_as_it_fits_the_prefix() {
 }
 
 #[tokio::test]
+async fn an_imported_generated_name_plans_clean_with_its_name_its_prefix_or_both() {
+    let data = ProviderData {
+        aws: crate::aws::connect(&Default::default()).await,
+        terraform_version: "1.11.0".into(),
+    };
+    let name = rules::generated_name("app-", 1_795_426_024, 0, 7);
+    let (created, _) = plan(
+        &Value::Null,
+        &basic(&[("name_prefix", Value::string("app-"))]),
+    )
+    .await;
+    let imported = role()
+        .import(&data, &name, &mut Diagnostics::new())
+        .await
+        .unwrap();
+    let state = state_from_live(&live_for(&created.state, &name), &imported);
+    assert_eq!(state.attr("name_prefix"), &Value::string("app-"));
+    let configs = [
+        // What `terraform plan -generate-config-out` writes: both.
+        basic(&[
+            ("name", Value::string(&name)),
+            ("name_prefix", Value::string("app-")),
+        ]),
+        basic(&[("name_prefix", Value::string("app-"))]),
+        basic(&[("name", Value::string(&name))]),
+    ];
+    for c in configs {
+        let mut diags = Diagnostics::new();
+        validate_config(&c, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let (p, diags) = plan(&state, &c).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(p.requires_replace.is_empty(), "{c:?}");
+        assert_eq!(p.state, state, "no change for {c:?}");
+    }
+
+    // A name that no longer fits the recorded prefix drops it; a role made
+    // with `name` alone has none.
+    let (renamed, _) = plan(&state, &basic(&[("name", Value::string("app-other"))])).await;
+    assert_eq!(renamed.requires_replace, vec![attr("name")]);
+    assert_eq!(renamed.state.attr("name_prefix"), &Value::Null);
+    let (named, _) = plan(&Value::Null, &basic(&[("name", Value::string(&name))])).await;
+    assert_eq!(named.state.attr("name_prefix"), &Value::Null);
+}
+
+#[tokio::test]
 async fn a_hand_edited_trust_policy_shows_as_a_trust_policy_change() {
     let c = basic(&[("name", Value::string("app"))]);
     let (created, _) = plan(&Value::Null, &c).await;
@@ -320,6 +366,25 @@ fn validation_names_the_attribute() {
             basic(&[
                 ("name", Value::string("a")),
                 ("name_prefix", Value::string("b")),
+            ]),
+            "name_prefix",
+        ),
+        (
+            // The shape of a generated name, but of another prefix.
+            basic(&[
+                (
+                    "name",
+                    Value::string(rules::generated_name("web-", 1_795_426_024, 0, 7)),
+                ),
+                ("name_prefix", Value::string("app-")),
+            ]),
+            "name_prefix",
+        ),
+        (
+            // The prefix, but not the shape of a generated name.
+            basic(&[
+                ("name", Value::string("app-reader")),
+                ("name_prefix", Value::string("app-")),
             ]),
             "name_prefix",
         ),
