@@ -6,12 +6,12 @@
 //! another directory from that lock file, and refuses a package that does not
 //! match the lock. The signature of SHA256SUMS is checked with gpg.
 //!
-//! The linux_arm64 package holds a stand-in: a small program cross-compiled
-//! with the toolchain and the `.cargo/config.toml` settings the release's
-//! arm64 build uses (building the provider itself for arm64 takes minutes).
-//! Terraform hashes that package and never runs it; its ELF header is checked
-//! here. The real arm64 provider binary's header is checked by release.py on
-//! every `make release`, which refuses a binary built for another machine.
+//! The linux_arm64 package holds a stand-in: a minimal AArch64 program the
+//! test writes byte by byte (building the provider itself for arm64 takes
+//! minutes and a cross toolchain). Terraform hashes that package and never
+//! runs it; its ELF header is checked here, by release.py and by file(1).
+//! The real arm64 provider binary's header is checked by release.py on every
+//! `make release`, which refuses a binary built for another machine.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -31,7 +31,6 @@ const ENTRY: &str = "terraform-provider-irsa_v0.1.0";
 /// A fixed SOURCE_DATE_EPOCH (2023-11-14T22:13:20Z), so packaging twice gives
 /// the same bytes.
 const EPOCH: &str = "1700000000";
-const ARM64_TARGET: &str = "aarch64-unknown-linux-gnu";
 /// ELF `e_machine` values.
 const EM_X86_64: u16 = 62;
 const EM_AARCH64: u16 = 183;
@@ -70,14 +69,15 @@ fn manifest_name() -> String {
     format!("terraform-provider-irsa_{PROVIDER_VERSION}_manifest.json")
 }
 
-/// Runs what `make release` and `make mirror` install first: the arm64
-/// standard library, the cross gcc and gpg (`scripts/install-release-tools.sh`),
-/// once per test process. Panics with its output when it fails.
+/// Installs gpg if it is missing (`scripts/install-release-tools.sh
+/// --gpg-only`), once per test process; the tests need no cross toolchain.
+/// Panics with its output when it fails.
 fn ensure_release_tools() {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     let result = DONE.get_or_init(|| {
         let out = Command::new("bash")
             .arg(repo_root().join("scripts/install-release-tools.sh"))
+            .arg("--gpg-only")
             .current_dir(repo_root())
             .output()
             .map_err(|e| format!("cannot run install-release-tools.sh: {e}"))?;
@@ -167,46 +167,55 @@ fn mirror(dist: &Path, mirror: &Path, terraformrc: &Path) {
     );
 }
 
-/// A small program for linux_arm64, built by cargo with the repository's
-/// `.cargo/config.toml` (the linker `make release` cross-links with), once
-/// per test process, under cargo's temp dir for integration tests so that a
-/// later run reuses it.
+/// A small program for linux_arm64, written here byte by byte: an ELF64
+/// executable for AArch64 (e_machine 183) whose one loadable segment runs
+/// `exit(0)` (`mov x8, #93; mov x0, #0; svc #0`). Terraform only hashes the
+/// package, so a real arm64 program is enough; the release's own arm64
+/// provider is cross-compiled and its header checked by `make release`. No
+/// cross toolchain is needed to run the tests.
 fn arm64_stand_in() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        ensure_release_tools();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("arm64-stand-in");
-        fs::create_dir_all(dir.join("src")).unwrap();
-        fs::write(
-            dir.join("Cargo.toml"),
-            "[package]\nname = \"arm64-stand-in\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-             [workspace]\n",
-        )
-        .unwrap();
-        fs::write(
-            dir.join("src/main.rs"),
-            "fn main() {\n    eprintln!(\"a stand-in for the linux_arm64 provider in the release \
-             tests; it is never run\");\n    std::process::exit(1);\n}\n",
-        )
-        .unwrap();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        // Run from the repository root, so that its .cargo/config.toml applies.
-        let out = Command::new(cargo)
-            .args(["build", "--offline", "--quiet", "--target", ARM64_TARGET])
-            .arg("--manifest-path")
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(dir.join("target"))
-            .env_remove("CARGO_TARGET_DIR")
-            .current_dir(repo_root())
+    static WRITTEN: OnceLock<PathBuf> = OnceLock::new();
+    WRITTEN.get_or_init(|| {
+        const BASE: u64 = 0x40_0000;
+        const HEADERS: u64 = 64 + 56;
+        let code: [u32; 3] = [0xD280_0BA8, 0xD280_0000, 0xD400_0001];
+        let size = HEADERS + 4 * code.len() as u64;
+        let mut elf = Vec::new();
+        elf.extend_from_slice(b"\x7fELF");
+        elf.extend_from_slice(&[2, 1, 1, 0]); // 64-bit, little-endian, version 1, System V
+        elf.extend_from_slice(&[0; 8]);
+        elf.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+        elf.extend_from_slice(&183u16.to_le_bytes()); // EM_AARCH64
+        elf.extend_from_slice(&1u32.to_le_bytes());
+        elf.extend_from_slice(&(BASE + HEADERS).to_le_bytes()); // entry
+        elf.extend_from_slice(&64u64.to_le_bytes()); // program headers
+        elf.extend_from_slice(&0u64.to_le_bytes()); // no section headers
+        elf.extend_from_slice(&0u32.to_le_bytes());
+        for v in [64u16, 56, 1, 64, 0, 0] {
+            elf.extend_from_slice(&v.to_le_bytes());
+        }
+        elf.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+        elf.extend_from_slice(&5u32.to_le_bytes()); // read + execute
+        for v in [0, BASE, BASE, size, size, 0x1000] {
+            elf.extend_from_slice(&v.to_le_bytes());
+        }
+        for insn in code {
+            elf.extend_from_slice(&insn.to_le_bytes());
+        }
+        assert_eq!(elf.len() as u64, size);
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("arm64-stand-in");
+        fs::write(&path, &elf).unwrap();
+        let mut perms = fs::metadata(&path).unwrap().permissions();
+        perms.set_mode(0o755);
+        fs::set_permissions(&path, perms).unwrap();
+        // An independent reader agrees on what it is.
+        let out = Command::new("file")
+            .arg(&path)
             .output()
-            .expect("run cargo");
-        assert!(
-            out.status.success(),
-            "{}",
-            describe("cargo build of the arm64 stand-in", &out)
-        );
-        dir.join(format!("target/{ARM64_TARGET}/debug/arm64-stand-in"))
+            .expect("file(1) is needed to check the arm64 stand-in (Debian package `file`)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("ARM aarch64"), "file(1) says: {text}");
+        path
     })
 }
 
