@@ -11,6 +11,7 @@ mod e2e_import;
 mod e2e_issuer;
 mod e2e_jwks;
 mod e2e_ownership;
+mod e2e_release;
 mod e2e_role;
 mod e2e_webhook;
 mod e2e_workflows;

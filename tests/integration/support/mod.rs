@@ -276,6 +276,10 @@ pub enum Install {
     /// An unpacked filesystem mirror holding a copy of the binary as version
     /// 0.1.0, like an installed release. Needs `init`.
     Mirror,
+    /// Nothing installed by the harness: Terraform reads the CLI configuration
+    /// given to [`Workdir::with_cli_config`], as a user's Terraform would.
+    /// Not in [`Install::all`]; `Workdir::new` does not take it.
+    CliConfig,
 }
 
 impl Install {
@@ -329,9 +333,10 @@ impl fmt::Display for TfOutput {
 /// A temporary Terraform working directory wired to the provider under test.
 ///
 /// Layout of the temp dir: `work/` (the Terraform working directory, where
-/// [`Workdir::write`] puts files), `cli.tfrc` (the CLI config), `mirror/`
-/// (for [`Install::Mirror`]) and `aws/` (empty; AWS config files point there so
-/// the developer's own `~/.aws` is never read).
+/// [`Workdir::write`] puts files), `cli.tfrc` (the CLI config, unless
+/// [`Workdir::with_cli_config`] names another), `mirror/` (for
+/// [`Install::Mirror`]) and `aws/` (empty; AWS config files point there so the
+/// developer's own `~/.aws` is never read).
 ///
 /// Inherited `TF_*` (except `TF_LOG*`) and `AWS_*` variables are dropped, so
 /// tests only talk to the endpoints they set with [`Workdir::env`].
@@ -339,6 +344,7 @@ pub struct Workdir {
     tmp: TempDir,
     version: TfVersion,
     install: Install,
+    cli_config: PathBuf,
     env: Vec<(String, String)>,
     timeout: Duration,
 }
@@ -346,15 +352,8 @@ pub struct Workdir {
 impl Workdir {
     /// A fresh directory for `version`, with the provider installed as `install`.
     pub fn new(version: TfVersion, install: Install) -> Workdir {
-        ensure_tools();
-        let tmp = tempfile::Builder::new()
-            .prefix("irsa-tf-")
-            .tempdir()
-            .expect("create temp dir");
+        let tmp = Self::temp_root();
         let root = tmp.path();
-        fs::create_dir(root.join("work")).expect("create work dir");
-        fs::create_dir(root.join("aws")).expect("create aws dir");
-
         let provider = provider_binary();
         let installation = match install {
             Install::DevOverrides => {
@@ -383,9 +382,13 @@ impl Workdir {
                     hcl_string(PROVIDER_SOURCE)
                 )
             }
+            Install::CliConfig => {
+                panic!("Install::CliConfig is for Workdir::with_cli_config, which takes the file")
+            }
         };
+        let cli_config = root.join("cli.tfrc");
         fs::write(
-            root.join("cli.tfrc"),
+            &cli_config,
             format!("provider_installation {{\n{installation}}}\n"),
         )
         .expect("write CLI config");
@@ -394,9 +397,42 @@ impl Workdir {
             tmp,
             version,
             install,
+            cli_config,
             env: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// A fresh directory for `version` whose Terraform reads `cli_config`
+    /// (`TF_CLI_CONFIG_FILE`) and nothing the harness wrote: no dev_overrides,
+    /// no mirror of its own. Needs `init`, which installs whatever that file
+    /// says. [`Workdir::install`] is [`Install::CliConfig`].
+    pub fn with_cli_config(version: TfVersion, cli_config: &Path) -> Workdir {
+        assert!(
+            cli_config.is_absolute(),
+            "{} must be absolute: Terraform runs in the work dir",
+            cli_config.display()
+        );
+        Workdir {
+            tmp: Self::temp_root(),
+            version,
+            install: Install::CliConfig,
+            cli_config: cli_config.to_path_buf(),
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The temp dir with its empty `work/` and `aws/`.
+    fn temp_root() -> TempDir {
+        ensure_tools();
+        let tmp = tempfile::Builder::new()
+            .prefix("irsa-tf-")
+            .tempdir()
+            .expect("create temp dir");
+        fs::create_dir(tmp.path().join("work")).expect("create work dir");
+        fs::create_dir(tmp.path().join("aws")).expect("create aws dir");
+        tmp
     }
 
     /// The Terraform working directory.
@@ -493,7 +529,7 @@ impl Workdir {
             }
         }
         let aws = self.tmp.path().join("aws");
-        cmd.env("TF_CLI_CONFIG_FILE", self.tmp.path().join("cli.tfrc"))
+        cmd.env("TF_CLI_CONFIG_FILE", &self.cli_config)
             .env("TF_IN_AUTOMATION", "1")
             .env("CHECKPOINT_DISABLE", "1")
             .env("AWS_CONFIG_FILE", aws.join("config"))
