@@ -33,95 +33,49 @@ fn workdir(moto: &Moto, body: &str) -> Workdir {
     wd
 }
 
-/// Run a boto3 script (`s3` and `iam` are clients) and return the JSON it
-/// leaves in `out`.
-fn boto(moto: &Moto, script: &str) -> Json {
-    let program = format!(
-        "import boto3, json\ns3 = boto3.client('s3')\niam = boto3.client('iam')\nout = None\n{script}\n\
-         print(json.dumps(out, default=str))\n"
-    );
-    let res = moto.python().arg("-c").arg(&program).output().unwrap();
-    assert!(
-        res.status.success(),
-        "boto3 script failed:\n{program}\n--- stderr\n{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&res.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or("null"))
-        .unwrap_or_else(|e| panic!("no JSON from boto3 script ({e}): {stdout}"))
-}
-
 /// Register an OIDC provider for `https://<host_path>`; returns its ARN.
 fn oidc_provider(moto: &Moto, host_path: &str, thumbprint: &str) -> String {
-    boto(
-        moto,
-        &format!(
-            "out = iam.create_open_id_connect_provider(Url='https://{host_path}', \
+    moto.boto(&format!(
+        "out = iam.create_open_id_connect_provider(Url='https://{host_path}', \
              ClientIDList=['sts.amazonaws.com'], ThumbprintList=['{thumbprint}'], \
              Tags=[{{'Key': 'team', 'Value': 'platform'}}])['OpenIDConnectProviderArn']"
-        ),
-    )
-    .as_str()
-    .unwrap()
-    .to_owned()
-}
-
-/// A customer managed policy allowing `action`; returns its ARN.
-fn managed_policy(moto: &Moto, name: &str, action: &str) -> String {
-    boto(
-        moto,
-        &format!(
-            "doc = {{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': '{action}', 'Resource': '*'}}]}}\n\
-             out = iam.create_policy(PolicyName='{name}', PolicyDocument=json.dumps(doc))['Policy']['Arn']"
-        ),
-    )
+    ))
     .as_str()
     .unwrap()
     .to_owned()
 }
 
 fn role_exists(moto: &Moto, name: &str) -> bool {
-    boto(
-        moto,
-        &format!(
-            "try:\n    iam.get_role(RoleName='{name}')\n    out = True\n\
+    moto.boto(&format!(
+        "try:\n    iam.get_role(RoleName='{name}')\n    out = True\n\
              except iam.exceptions.NoSuchEntityException:\n    out = False"
-        ),
-    )
+    ))
     .as_bool()
     .unwrap()
 }
 
 /// The object's text, or null when it (or its bucket) does not exist.
 fn object(moto: &Moto, bucket: &str, key: &str) -> Option<String> {
-    boto(
-        moto,
-        &format!(
-            "try:\n    out = s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read().decode()\n\
+    moto.boto(&format!(
+        "try:\n    out = s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read().decode()\n\
              except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket):\n    out = None"
-        ),
-    )
+    ))
     .as_str()
     .map(str::to_owned)
 }
 
 fn bucket_exists(moto: &Moto, bucket: &str) -> bool {
-    boto(
-        moto,
-        &format!(
-            "try:\n    s3.head_bucket(Bucket='{bucket}')\n    out = True\n\
+    moto.boto(&format!(
+        "try:\n    s3.head_bucket(Bucket='{bucket}')\n    out = True\n\
              except Exception:\n    out = False"
-        ),
-    )
+    ))
     .as_bool()
     .unwrap()
 }
 
 /// The OIDC providers IAM holds whose URL contains `needle`.
 fn providers_with(moto: &Moto, needle: &str) -> Vec<String> {
-    let all = boto(
-        moto,
-        "out = [p['Arn'] for p in iam.list_open_id_connect_providers()['OpenIDConnectProviderList']]",
+    let all = moto.boto("out = [p['Arn'] for p in iam.list_open_id_connect_providers()['OpenIDConnectProviderList']]",
     );
     serde_json::from_value::<Vec<String>>(all)
         .unwrap()
@@ -258,7 +212,7 @@ fn issuers_generate_a_configuration_that_applies() {
     let s = random_suffix();
     let owned = format!("imp-own-{s}");
     let shared = format!("imp.shared.{s}");
-    boto(moto, &format!("s3.create_bucket(Bucket='{shared}')"));
+    moto.boto(&format!("s3.create_bucket(Bucket='{shared}')"));
     let thumbprint = "b".repeat(40);
     let made = workdir(
         moto,
@@ -352,9 +306,7 @@ fn key_sets_generate_a_configuration_that_applies() {
     let moto = Moto::shared();
     let s = random_suffix();
     let bucket = format!("imp-jwks-{s}");
-    boto(
-        moto,
-        &format!(
+    moto.boto(&format!(
             "s3.create_bucket(Bucket='{bucket}', CreateBucketConfiguration={{'LocationConstraint': 'eu-west-1'}})"
         ),
     );
@@ -469,7 +421,7 @@ fn roles_generate_a_configuration_that_applies_also_with_a_generated_name() {
     let s = random_suffix();
     let primary = oidc_provider(moto, &format!("oidc-{s}.example.com/a"), &"a".repeat(40));
     let second = oidc_provider(moto, &format!("oidc-{s}.example.com/b"), &"a".repeat(40));
-    let policy = managed_policy(moto, &format!("imp-read-{s}"), "s3:GetObject");
+    let policy = moto.managed_policy(&format!("imp-read-{s}"), "s3:GetObject");
     let (full, prefix) = (format!("imp-full-{s}"), format!("imp-{s}-"));
     let made = workdir(
         moto,
@@ -586,11 +538,9 @@ fn objects_made_elsewhere_import_under_a_written_configuration_without_replaceme
     let keys = tempfile::tempdir().unwrap();
     let signer = key_pair(keys.path(), "sa", false);
     let kid = kid_of(moto, &signer.public_pem);
-    let policy = managed_policy(moto, &format!("imp-mig-dns-{s}"), "route53:*");
+    let policy = moto.managed_policy(&format!("imp-mig-dns-{s}"), "route53:*");
     assert_eq!(oidc_provider(moto, &host, &thumbprint), provider_arn);
-    boto(
-        moto,
-        &format!(
+    moto.boto(&format!(
             r#"
 import base64
 from cryptography.hazmat.primitives import serialization
@@ -696,9 +646,7 @@ resource "irsa_role" "external_dns" {{
 
     // The issuer's own statements beside the one it did not write; the
     // documents in this provider's bytes, at the same URLs.
-    let sids = boto(
-        moto,
-        &format!(
+    let sids = moto.boto(&format!(
             "out = [st['Sid'] for st in json.loads(s3.get_bucket_policy(Bucket='{bucket}')['Policy'])['Statement']]"
         ),
     );
@@ -718,9 +666,7 @@ resource "irsa_role" "external_dns" {{
     assert_eq!(jwks["keys"][0]["kid"], json!(kid));
     assert_eq!(providers_with(moto, &s), vec![provider_arn.clone()]);
     // Thumbprints left out of the configuration: what IAM holds stays.
-    let thumbprints = boto(
-        moto,
-        &format!(
+    let thumbprints = moto.boto(&format!(
             "out = iam.get_open_id_connect_provider(OpenIDConnectProviderArn='{provider_arn}')['ThumbprintList']"
         ),
     );
@@ -740,9 +686,7 @@ resource "irsa_role" "external_dns" {{
     );
     wd.apply_ok();
     assert_eq!(wd.plan_exit_code(), 0, "clean after the takeover");
-    let tags = boto(
-        moto,
-        &format!("out = {{t['Key']: t['Value'] for t in s3.get_bucket_tagging(Bucket='{bucket}')['TagSet']}}"),
+    let tags = moto.boto(&format!("out = {{t['Key']: t['Value'] for t in s3.get_bucket_tagging(Bucket='{bucket}')['TagSet']}}"),
     );
     assert_eq!(tags["team"], "platform");
     assert!(tags["irsa:creation-token"].is_string(), "{tags}");

@@ -30,33 +30,9 @@ fn workdir(moto: &Moto, version: TfVersion, body: &str) -> Workdir {
     wd
 }
 
-/// Run a boto3 script against `moto` and return the JSON it leaves in `out`.
-/// `iam` is an IAM client; boto3 decodes policy documents itself.
-fn boto(moto: &Moto, script: &str) -> Json {
-    let program = format!(
-        "import boto3, json, time\niam = boto3.client('iam')\nout = None\n{script}\nprint(json.dumps(out, default=str))\n"
-    );
-    let res = moto
-        .python()
-        .arg("-c")
-        .arg(&program)
-        .output()
-        .expect("run python");
-    assert!(
-        res.status.success(),
-        "boto3 script failed:\n{program}\n--- stderr\n{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&res.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or("null"))
-        .unwrap_or_else(|e| panic!("no JSON from boto3 script ({e}): {stdout}"))
-}
-
 /// Register an OIDC provider for `https://<host_path>`; returns its ARN.
 fn oidc_provider(moto: &Moto, host_path: &str) -> String {
-    let arn = boto(
-        moto,
-        &format!(
+    let arn = moto.boto(&format!(
             "out = iam.create_open_id_connect_provider(Url='https://{host_path}', \
              ClientIDList=['sts.amazonaws.com'], ThumbprintList=['a' * 40])['OpenIDConnectProviderArn']"
         ),
@@ -68,29 +44,12 @@ fn oidc_provider(moto: &Moto, host_path: &str) -> String {
     arn.as_str().unwrap().to_owned()
 }
 
-/// Create a customer managed policy allowing `action`; returns its ARN.
-fn managed_policy(moto: &Moto, name: &str, action: &str) -> String {
-    boto(
-        moto,
-        &format!(
-            "doc = {{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': '{action}', 'Resource': '*'}}]}}\n\
-             out = iam.create_policy(PolicyName='{name}', PolicyDocument=json.dumps(doc))['Policy']['Arn']"
-        ),
-    )
-    .as_str()
-    .unwrap()
-    .to_owned()
-}
-
 /// Whether a role exists, asked of IAM.
 fn role_exists(moto: &Moto, name: &str) -> bool {
-    boto(
-        moto,
-        &format!(
-            "try:\n    iam.get_role(RoleName='{name}')\n    out = True\n\
+    moto.boto(&format!(
+        "try:\n    iam.get_role(RoleName='{name}')\n    out = True\n\
              except iam.exceptions.NoSuchEntityException:\n    out = False"
-        ),
-    )
+    ))
     .as_bool()
     .unwrap()
 }
@@ -98,9 +57,7 @@ fn role_exists(moto: &Moto, name: &str) -> bool {
 /// A role's trust policy as IAM holds it (boto3 URL-decodes and parses it).
 fn trust_policies(moto: &Moto, names: &[&str]) -> BTreeMap<String, Json> {
     let names = serde_json::to_string(names).unwrap();
-    let out = boto(
-        moto,
-        &format!(
+    let out = moto.boto(&format!(
             "out = {{n: iam.get_role(RoleName=n)['Role']['AssumeRolePolicyDocument'] for n in {names}}}"
         ),
     );
@@ -333,9 +290,7 @@ fn drift_summary(moto: &Moto, s: &str) -> Json {
         .iter()
         .map(|(kind, _)| format!("d-{kind}-{s}"))
         .collect();
-    boto(
-        moto,
-        &format!(
+    moto.boto(&format!(
             "out = {{}}\n\
              for n in {names:?}:\n\
              \x20   r = iam.get_role(RoleName=n)['Role']\n\
@@ -357,9 +312,9 @@ fn attachments_inline_policies_and_drift_of_every_attribute_are_repaired(version
     let moto: &Moto = Moto::shared();
     let s = random_suffix();
     let provider = oidc_provider(moto, &format!("drift-{s}.example.com"));
-    let p1 = managed_policy(moto, &format!("p1-{s}"), "s3:ListAllMyBuckets");
-    let boundary = managed_policy(moto, &format!("boundary-{s}"), "s3:*");
-    let p3 = managed_policy(moto, &format!("p3-{s}"), "ec2:*");
+    let p1 = moto.managed_policy(&format!("p1-{s}"), "s3:ListAllMyBuckets");
+    let boundary = moto.managed_policy(&format!("boundary-{s}"), "s3:*");
+    let p3 = moto.managed_policy(&format!("p3-{s}"), "ec2:*");
     let wd = workdir(moto, version, &drift_config(&s, &provider, &p1, &boundary));
     wd.apply_ok();
     assert_eq!(wd.plan_exit_code(), 0, "{version}: a second plan is empty");
@@ -382,9 +337,7 @@ fn attachments_inline_policies_and_drift_of_every_attribute_are_repaired(version
     );
 
     // Every kind of drift at once, each on its own role.
-    boto(
-        moto,
-        &format!(
+    moto.boto(&format!(
             "s = '{s}'\n\
              doc = iam.get_role(RoleName=f'd-trust-{{s}}')['Role']['AssumeRolePolicyDocument']\n\
              st = doc['Statement'][0]['Condition']['StringEquals']\n\
@@ -475,7 +428,7 @@ fn a_refresh_costs_three_calls_per_role_plus_one_per_inline_policy(version: TfVe
     let moto = Moto::start();
     let s = random_suffix();
     let provider = oidc_provider(&moto, &format!("count-{s}.example.com"));
-    let policy = managed_policy(&moto, &format!("count-{s}"), "s3:GetObject");
+    let policy = moto.managed_policy(&format!("count-{s}"), "s3:GetObject");
     let wd = workdir(
         &moto,
         version,
@@ -577,7 +530,7 @@ fn a_failed_attachment_leaves_the_true_state_and_the_next_apply_converges(versio
     let moto: &Moto = Moto::shared();
     let s = random_suffix();
     let provider = oidc_provider(moto, &format!("partial-{s}.example.com"));
-    let p1 = managed_policy(moto, &format!("partial-{s}"), "s3:GetObject");
+    let p1 = moto.managed_policy(&format!("partial-{s}"), "s3:GetObject");
     // Attachments are made in ARN order: the missing one comes last, so
     // the first attachment succeeds before the failure.
     let missing = format!("arn:aws:iam::{ACCOUNT}:policy/zz-missing-{s}");
@@ -604,9 +557,7 @@ resource "irsa_role" "this" {{
     let role = state_resource(&state, "irsa_role.this");
     assert_eq!(role["values"]["policy_arns"], json!([p1]), "{version}");
     assert!(role["values"]["arn"].is_string());
-    let attached = boto(
-        moto,
-        &format!(
+    let attached = moto.boto(&format!(
             "out = [p['PolicyArn'] for p in iam.list_attached_role_policies(RoleName='partial-{s}')['AttachedPolicies']]"
         ),
     );
@@ -717,10 +668,9 @@ fn bad_input_fails_at_plan_time_naming_the_attribute(version: TfVersion) {
         );
     }
     // Nothing was created.
-    let left = boto(
-        moto,
-        &format!("out = [r['RoleName'] for r in iam.list_roles()['Roles'] if r['RoleName'].endswith('{s}')]"),
-    );
+    let left = moto.boto(&format!(
+        "out = [r['RoleName'] for r in iam.list_roles()['Roles'] if r['RoleName'].endswith('{s}')]"
+    ));
     assert_eq!(left, json!([]), "{version}");
 }
 per_version!(bad_input_fails_at_plan_time_naming_the_attribute);

@@ -383,20 +383,13 @@ output "audience" {{ value = data.irsa_pod_identity_webhook.this.audience }}
 per_version!(role_and_webhook_agree_on_the_audience);
 
 fn boto_oidc_provider(moto: &Moto, host_path: &str) -> String {
-    let program = format!(
-        "import boto3, json\n\
-         iam = boto3.client('iam', endpoint_url='{}', region_name='us-east-1')\n\
-         print(json.dumps(iam.create_open_id_connect_provider(Url='https://{host_path}', \
-         ClientIDList=['irsa.example.com'], ThumbprintList=['a' * 40])['OpenIDConnectProviderArn']))",
-        moto.endpoint()
-    );
-    let res = moto.python().arg("-c").arg(&program).output().unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    serde_json::from_slice::<String>(&res.stdout).unwrap()
+    moto.boto(&format!(
+        "out = iam.create_open_id_connect_provider(Url='https://{host_path}', \
+         ClientIDList=['irsa.example.com'], ThumbprintList=['a' * 40])['OpenIDConnectProviderArn']"
+    ))
+    .as_str()
+    .unwrap()
+    .to_owned()
 }
 
 /// Every refusal is stopped at plan, before anything is rendered, and names

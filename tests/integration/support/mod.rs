@@ -942,6 +942,41 @@ provider "irsa" {{
         );
     }
 
+    /// Run a boto3 script against this server and return the JSON it
+    /// leaves in `out`. `iam` and `s3` are clients; `json` and `time` are
+    /// imported; boto3 decodes policy documents itself.
+    pub fn boto(&self, script: &str) -> serde_json::Value {
+        let program = format!(
+            "import boto3, json, time\ns3 = boto3.client('s3')\niam = boto3.client('iam')\nout = None\n\
+             {script}\nprint(json.dumps(out, default=str))\n"
+        );
+        let res = self
+            .python()
+            .arg("-c")
+            .arg(&program)
+            .output()
+            .expect("run python");
+        assert!(
+            res.status.success(),
+            "boto3 script failed:\n{program}\n--- stderr\n{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&res.stdout);
+        serde_json::from_str(stdout.lines().last().unwrap_or("null"))
+            .unwrap_or_else(|e| panic!("no JSON from boto3 script ({e}): {stdout}"))
+    }
+
+    /// A customer managed policy allowing `action`; returns its ARN.
+    pub fn managed_policy(&self, name: &str, action: &str) -> String {
+        self.boto(&format!(
+            "doc = {{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': '{action}', 'Resource': '*'}}]}}\n\
+             out = iam.create_policy(PolicyName='{name}', PolicyDocument=json.dumps(doc))['Policy']['Arn']"
+        ))
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+
     /// A command for the venv's python with [`Moto::env`] set, e.g. to run a
     /// check script against this server.
     pub fn python(&self) -> Command {
