@@ -72,6 +72,7 @@ def main():
     s3.delete_bucket(Bucket=bucket)
 
     check_federated_principals(endpoint)
+    check_unsigned_well_known(endpoint)
     print("moto self-test passed")
 
 
@@ -119,6 +120,31 @@ def check_federated_principals(endpoint):
             f"UpdateAssumeRolePolicy failed with {err.response['Error']}",
         )
     iam.delete_role(RoleName=role)
+
+
+def check_unsigned_well_known(endpoint):
+    """An anonymous GET of a bucket's `.well-known` object is served by S3."""
+    import urllib.error
+    import urllib.request
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    bucket = f"selftest-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    body = b'{"issuer": "https://example.com"}'
+    key = ".well-known/openid-configuration"
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="private.json", Body=body)
+    with urllib.request.urlopen(f"{endpoint}/{bucket}/{key}") as answer:
+        got = answer.read()
+    check(got == body, f"anonymous GET of {key} returned {got!r}, expected {body!r}")
+    try:
+        urllib.request.urlopen(f"{endpoint}/{bucket}/private.json")
+        check(False, "anonymous GET of a private object succeeded")
+    except urllib.error.HTTPError as err:
+        check(err.code == 403, f"anonymous GET of a private object gave {err.code}")
+    for k in (key, "private.json"):
+        s3.delete_object(Bucket=bucket, Key=k)
+    s3.delete_bucket(Bucket=bucket)
 
 
 def check(ok, message):

@@ -105,6 +105,32 @@ def patch_federated_principal_check():
     IAMBackend.update_assume_role_policy = checked_update_assume_role_policy
 
 
+def patch_unsigned_well_known_paths():
+    """Serve unsigned GETs of `<bucket>/.well-known/...` from S3.
+
+    Moto routes every unsigned request whose path ends in
+    `/.well-known/openid-configuration` or `/.well-known/jwks.json` to its
+    Cognito emulation, taking the first path segment for a user pool ID. Real
+    S3 serves those objects like any other, and an OIDC issuer published in a
+    bucket is fetched exactly so, anonymously. A user pool ID always holds an
+    underscore (`<region>_<id>`) and a bucket name never does, so a first
+    segment without one is left to moto's default service, S3.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_service_from_unsigned_path
+
+    def get_service_from_unsigned_path(path_info):
+        first = path_info.strip("/").split("/")[0]
+        if "_" not in first:
+            return None, None
+        return original(path_info)
+
+    DomainDispatcherApplication.get_service_from_unsigned_path = staticmethod(
+        get_service_from_unsigned_path
+    )
+
+
 def stop_on_stdin_eof():
     while sys.stdin.buffer.read(4096):
         pass
@@ -123,6 +149,7 @@ def main():
 
     patch_bucket_policy_conditions()
     patch_federated_principal_check()
+    patch_unsigned_well_known_paths()
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
