@@ -1,6 +1,7 @@
 //! Checks the test harness itself (tests/integration/support, scripts/); needs
 //! no working provider.
 
+use crate::support::public_https::{s3_path, PublicEndpoint, PublicRequest};
 use crate::support::{per_version, random_suffix, Install, Moto, TfVersion, Workdir};
 
 fn terraform_versions_report_expected_version(version: TfVersion) {
@@ -246,4 +247,283 @@ fn validate_k8s_panics_on_an_unknown_field() {
     let mut spec: serde_json::Value = serde_json::from_str(DEPLOYMENT_SPEC).unwrap();
     spec["replica"] = 2.into();
     crate::support::validate_k8s(&[deployment(spec)]);
+}
+
+// ------------------------------------------------ the public HTTPS stand-in
+
+/// One answer read by [`Tunnel::get`].
+struct Fetched {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Fetched {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The client side, written out by hand: `CONNECT` to the proxy, TLS to
+/// `host` trusting only the stand-in's CA, then HTTP/1.1 requests.
+struct Tunnel {
+    stream: tokio::io::BufReader<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+    host: String,
+}
+
+impl Tunnel {
+    async fn open(endpoint: &PublicEndpoint, host: &str) -> Tunnel {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let proxy = endpoint.proxy_url();
+        let mut sock = tokio::net::TcpStream::connect(proxy.strip_prefix("http://").unwrap())
+            .await
+            .unwrap();
+        sock.write_all(
+            format!("CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8];
+            assert_eq!(sock.read(&mut byte).await.unwrap(), 1, "proxy closed");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 200 Connection established\r\n"),
+            "{head}"
+        );
+
+        let mut roots = rustls::RootCertStore::empty();
+        let ca = pem::parse(endpoint.ca_pem()).unwrap();
+        roots
+            .add(rustls::pki_types::CertificateDer::from(
+                ca.contents().to_vec(),
+            ))
+            .unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).unwrap();
+        let tls = connector.connect(name, sock).await.unwrap();
+        Tunnel {
+            stream: tokio::io::BufReader::new(tls),
+            host: host.to_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str, extra_headers: &str) -> Fetched {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{extra_headers}\r\n",
+            self.host
+        );
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+        let mut status_line = String::new();
+        self.stream.read_line(&mut status_line).await.unwrap();
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {status_line:?}"));
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.stream.read_line(&mut line).await.unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            let (k, v) = line.split_once(':').unwrap();
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+        let mut fetched = Fetched {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        let length: usize = fetched
+            .header("content-length")
+            .expect("Content-Length")
+            .parse()
+            .unwrap();
+        fetched.body = vec![0; length];
+        self.stream.read_exact(&mut fetched.body).await.unwrap();
+        fetched
+    }
+
+    /// True once the server has closed the connection.
+    async fn closed(&mut self) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut rest = Vec::new();
+        matches!(self.stream.read_to_end(&mut rest).await, Ok(0))
+    }
+}
+
+/// A bucket in the shared moto with a public discovery document under
+/// `id/`, a public JWKS and a private object. Returns the bucket's name.
+fn public_issuer_bucket(moto: &Moto) -> String {
+    let bucket = format!("pub-{}", random_suffix());
+    moto.boto(&format!(
+        "s3.create_bucket(Bucket='{bucket}')\n\
+         s3.put_object(Bucket='{bucket}', Key='id/.well-known/openid-configuration', \
+           Body=b'{{\"issuer\": \"x\"}}', ContentType='application/json', ACL='public-read')\n\
+         s3.put_object(Bucket='{bucket}', Key='id/keys.json', Body=b'{{\"keys\": []}}', \
+           ContentType='application/json', ACL='public-read')\n\
+         s3.put_object(Bucket='{bucket}', Key='id/private.json', Body=b'{{}}')"
+    ));
+    bucket
+}
+
+#[tokio::test]
+async fn public_endpoint_serves_moto_objects_through_connect_and_tls() {
+    let moto = Moto::shared();
+    let bucket = public_issuer_bucket(moto);
+    let endpoint = PublicEndpoint::start(&moto.endpoint());
+    let host = format!("{bucket}.s3.us-east-1.amazonaws.com");
+
+    let mut tunnel = Tunnel::open(&endpoint, &host).await;
+    let doc = tunnel.get("/id/.well-known/openid-configuration", "").await;
+    assert_eq!(doc.status, 200, "{}", String::from_utf8_lossy(&doc.body));
+    assert_eq!(doc.body, br#"{"issuer": "x"}"#);
+    assert_eq!(doc.header("content-type"), Some("application/json"));
+    // The same connection serves the next request (keep-alive); a private
+    // object is refused to an anonymous reader, as by S3.
+    let private = tunnel.get("/id/private.json", "").await;
+    assert_eq!(private.status, 403);
+    let jwks = tunnel.get("/id/keys.json", "Connection: close\r\n").await;
+    assert_eq!(
+        (jwks.status, jwks.body.as_slice()),
+        (200, &br#"{"keys": []}"#[..])
+    );
+    assert_eq!(jwks.header("connection"), Some("close"));
+    assert!(tunnel.closed().await, "Connection: close was not honoured");
+
+    // The global name of the bucket is served too; a host that is not S3
+    // gets a certificate and a 404.
+    let mut global = Tunnel::open(&endpoint, &format!("{bucket}.s3.amazonaws.com")).await;
+    assert_eq!(global.get("/id/keys.json", "").await.status, 200);
+    let mut other = Tunnel::open(&endpoint, "issuer.example.com").await;
+    assert_eq!(other.get("/keys.json", "").await.status, 404);
+
+    let requests = endpoint.requests();
+    assert_eq!(requests.len(), 5, "{requests:#?}");
+    assert_eq!(
+        requests[0],
+        PublicRequest {
+            method: "GET".into(),
+            host: host.clone(),
+            path: "/id/.well-known/openid-configuration".into(),
+            authorization: false,
+            security_token: false,
+        }
+    );
+    assert!(requests.iter().all(|r| !r.sent_credentials()));
+    assert_eq!(endpoint.tunnels()[0], format!("{host}:443"));
+}
+
+#[tokio::test]
+async fn public_endpoint_knobs_redirect_override_and_record_credentials() {
+    let moto = Moto::shared();
+    let bucket = public_issuer_bucket(moto);
+    let endpoint = PublicEndpoint::start(&moto.endpoint());
+    let global = format!("{bucket}.s3.amazonaws.com");
+    let regional = format!("{bucket}.s3.eu-west-1.amazonaws.com");
+
+    endpoint.redirect(&global, &format!("https://{regional}/id/keys.json"));
+    endpoint.override_body(&regional, "/id/keys.json", 500, "{\"oops\": true}");
+    let mut tunnel = Tunnel::open(&endpoint, &global).await;
+    let moved = tunnel.get("/id/keys.json", "").await;
+    assert_eq!(moved.status, 301);
+    assert_eq!(
+        moved.header("location"),
+        Some(format!("https://{regional}/id/keys.json").as_str())
+    );
+    let mut tunnel = Tunnel::open(&endpoint, &regional).await;
+    let fixed = tunnel
+        .get(
+            "/id/keys.json",
+            "Authorization: AWS4-HMAC-SHA256 Credential=x\r\nX-Amz-Security-Token: t\r\n",
+        )
+        .await;
+    assert_eq!(
+        (fixed.status, fixed.body.as_slice()),
+        (500, &b"{\"oops\": true}"[..])
+    );
+
+    endpoint.clear();
+    let mut tunnel = Tunnel::open(&endpoint, &global).await;
+    assert_eq!(tunnel.get("/id/keys.json", "").await.status, 200);
+
+    let credentials: Vec<(bool, bool)> = endpoint
+        .requests()
+        .iter()
+        .map(|r| (r.authorization, r.security_token))
+        .collect();
+    assert_eq!(credentials, [(false, false), (true, true), (false, false)]);
+}
+
+#[test]
+fn public_endpoint_refuses_plain_proxy_requests_and_sets_the_proxy_env() {
+    use std::io::{Read, Write};
+
+    let endpoint = PublicEndpoint::start("http://127.0.0.1:1");
+    let mut sock =
+        std::net::TcpStream::connect(endpoint.proxy_url().strip_prefix("http://").unwrap())
+            .unwrap();
+    sock.write_all(b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    sock.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(endpoint.requests().is_empty());
+
+    let env: std::collections::BTreeMap<String, String> = endpoint.env().into_iter().collect();
+    for var in ["HTTPS_PROXY", "https_proxy"] {
+        assert_eq!(env[var], endpoint.proxy_url());
+    }
+    for var in ["NO_PROXY", "no_proxy"] {
+        assert_eq!(env[var], "127.0.0.1,localhost");
+    }
+    assert!(endpoint.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+}
+
+#[test]
+fn public_endpoint_maps_s3_hosts_to_moto_paths() {
+    let p = "/id/.well-known/openid-configuration";
+    let cases = [
+        (
+            "b.s3.us-east-1.amazonaws.com",
+            Some("/b/id/.well-known/openid-configuration"),
+        ),
+        (
+            "b.s3.amazonaws.com",
+            Some("/b/id/.well-known/openid-configuration"),
+        ),
+        (
+            "my.b.s3.eu-west-1.amazonaws.com",
+            Some("/my.b/id/.well-known/openid-configuration"),
+        ),
+        ("s3.eu-west-1.amazonaws.com", Some(p)),
+        ("s3.amazonaws.com", Some(p)),
+        ("oidc.eks.us-east-1.amazonaws.com", None),
+        ("example.com", None),
+        (".s3.amazonaws.com", None),
+    ];
+    for (host, want) in cases {
+        assert_eq!(s3_path(host, p).as_deref(), want, "{host}");
+    }
 }

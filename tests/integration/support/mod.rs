@@ -22,6 +22,7 @@ use tempfile::TempDir;
 
 pub mod fault_proxy;
 pub mod kube_apiserver;
+pub mod public_https;
 pub mod trust_chain;
 
 /// Provider source address used in test configurations.

@@ -1,0 +1,588 @@
+//! A stand-in for the public HTTPS internet, as AWS STS sees it.
+//!
+//! STS fetches an issuer's `/.well-known/openid-configuration` and its
+//! `jwks_uri` over public HTTPS: no credentials, the certificate verified,
+//! redirects not followed. Issuers published in S3 live at URLs such as
+//! `https://<bucket>.s3.<region>.amazonaws.com/<prefix>`, which cannot be
+//! reached from here, and the objects themselves are in moto on 127.0.0.1.
+//!
+//! [`PublicEndpoint`] joins the two: an HTTP proxy on 127.0.0.1 that takes
+//! `CONNECT host:port`, answers `200 Connection established`, and then ends
+//! TLS itself inside the tunnel, with a certificate for the name the client
+//! asked for (SNI), issued on demand by a CA made at start ([`ca_pem`]).
+//! Requests inside the tunnel to an S3 host are served from moto, fetched
+//! anonymously (no signature), so the bucket's policy and ACLs decide as
+//! they would for STS. A client that honours `HTTPS_PROXY` ([`env`]) and
+//! trusts the CA sees public S3.
+//!
+//! Knobs make it misbehave the way the public side can: a permanent
+//! redirect for a host ([`redirect`]), a fixed answer for one URL
+//! ([`override_body`]). Every request is recorded ([`requests`]), with
+//! whether it carried credentials.
+//!
+//! [`ca_pem`]: PublicEndpoint::ca_pem
+//! [`env`]: PublicEndpoint::env
+//! [`redirect`]: PublicEndpoint::redirect
+//! [`override_body`]: PublicEndpoint::override_body
+//! [`requests`]: PublicEndpoint::requests
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// The hosts [`PublicEndpoint::env`] keeps off the proxy: moto and the
+/// stand-in API server are reached directly.
+pub const NO_PROXY: &str = "127.0.0.1,localhost";
+
+/// One HTTP request received inside a tunnel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicRequest {
+    pub method: String,
+    /// The `Host` header without a port, or the SNI name when there was none.
+    pub host: String,
+    /// The request target as sent, e.g. `/prefix/.well-known/openid-configuration`.
+    pub path: String,
+    /// An `Authorization` header was sent.
+    pub authorization: bool,
+    /// An `X-Amz-Security-Token` header was sent.
+    pub security_token: bool,
+}
+
+impl PublicRequest {
+    /// Either credential header was sent (STS sends neither).
+    pub fn sent_credentials(&self) -> bool {
+        self.authorization || self.security_token
+    }
+}
+
+#[derive(Default)]
+struct Knobs {
+    /// host -> Location.
+    redirects: HashMap<String, String>,
+    /// (host, path) -> (status, body).
+    overrides: HashMap<(String, String), (u16, Vec<u8>)>,
+}
+
+struct Shared {
+    /// `127.0.0.1:<port>` of moto.
+    moto: String,
+    knobs: Mutex<Knobs>,
+    requests: Mutex<Vec<PublicRequest>>,
+    tunnels: Mutex<Vec<String>>,
+}
+
+/// The running proxy; it stops when dropped.
+pub struct PublicEndpoint {
+    port: u16,
+    ca_pem: String,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PublicEndpoint {
+    /// Start on a free port of 127.0.0.1, serving S3 hosts from the moto
+    /// server at `moto_endpoint` (`http://127.0.0.1:<port>`).
+    pub fn start(moto_endpoint: &str) -> PublicEndpoint {
+        let moto = moto_endpoint
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("{moto_endpoint:?} is not an http:// endpoint"))
+            .trim_end_matches('/')
+            .to_owned();
+
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "stand-in public CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let certs = Certs {
+            ca_der: ca_cert.der().clone(),
+            issuer: rcgen::Issuer::new(ca_params, ca_key),
+            provider: provider.clone(),
+            cache: Mutex::new(HashMap::new()),
+        };
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(certs));
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(Shared {
+            moto,
+            knobs: Mutex::default(),
+            requests: Mutex::default(),
+            tunnels: Mutex::default(),
+        });
+        let state = shared.clone();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        // Its own thread and runtime, so that sync and async tests alike can
+        // use it (as the stand-in API server does).
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let sock = tokio::select! {
+                        accepted = listener.accept() => match accepted {
+                            Ok((sock, _)) => sock,
+                            Err(_) => continue,
+                        },
+                        _ = &mut stopped => return,
+                    };
+                    let (acceptor, state) = (acceptor.clone(), state.clone());
+                    tokio::spawn(async move {
+                        let _ = serve_proxy(sock, acceptor, state).await;
+                    });
+                }
+            });
+        });
+        PublicEndpoint {
+            port,
+            ca_pem: ca_cert.pem(),
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// The CA that signs every certificate the tunnels present.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn proxy_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `HTTPS_PROXY` and `https_proxy` set to [`proxy_url`](Self::proxy_url),
+    /// `NO_PROXY` and `no_proxy` to [`NO_PROXY`].
+    pub fn env(&self) -> Vec<(String, String)> {
+        let url = self.proxy_url();
+        vec![
+            ("HTTPS_PROXY".into(), url.clone()),
+            ("https_proxy".into(), url),
+            ("NO_PROXY".into(), NO_PROXY.into()),
+            ("no_proxy".into(), NO_PROXY.into()),
+        ]
+    }
+
+    /// Every request to `host` answers `301 Moved Permanently` with
+    /// `Location: <location>`, as S3 answers a bucket's global name
+    /// (`PermanentRedirect`) when the bucket lives in another region.
+    pub fn redirect(&self, host: &str, location: &str) {
+        self.shared
+            .knobs
+            .lock()
+            .unwrap()
+            .redirects
+            .insert(host.to_ascii_lowercase(), location.to_owned());
+    }
+
+    /// `https://<host><path>` answers `status` with `body`
+    /// (`application/json`), whatever moto holds. `path` is the request
+    /// target, query included.
+    pub fn override_body(&self, host: &str, path: &str, status: u16, body: impl AsRef<[u8]>) {
+        self.shared.knobs.lock().unwrap().overrides.insert(
+            (host.to_ascii_lowercase(), path.to_owned()),
+            (status, body.as_ref().to_vec()),
+        );
+    }
+
+    /// Drop every redirect and override.
+    pub fn clear(&self) {
+        *self.shared.knobs.lock().unwrap() = Knobs::default();
+    }
+
+    /// The requests received inside tunnels so far, oldest first.
+    pub fn requests(&self) -> Vec<PublicRequest> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The `CONNECT` targets received so far, e.g. `b.s3.us-east-1.amazonaws.com:443`.
+    pub fn tunnels(&self) -> Vec<String> {
+        self.shared.tunnels.lock().unwrap().clone()
+    }
+}
+
+impl Drop for PublicEndpoint {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+// ------------------------------------------------------------ certificates
+
+/// Issues a certificate for each SNI name on first sight, signed by the CA.
+struct Certs {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    ca_der: CertificateDer<'static>,
+    provider: Arc<CryptoProvider>,
+    cache: Mutex<HashMap<String, Arc<CertifiedKey>>>,
+}
+
+impl fmt::Debug for Certs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certs").finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for Certs {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        // No SNI: the client dialled an address, which can only be ours.
+        let name = hello
+            .server_name()
+            .unwrap_or("localhost")
+            .to_ascii_lowercase();
+        let mut cache = self.cache.lock().unwrap();
+        if let Some(key) = cache.get(&name) {
+            return Some(key.clone());
+        }
+        let key = self.issue(&name).ok()?;
+        cache.insert(name, key.clone());
+        Some(key)
+    }
+}
+
+impl Certs {
+    fn issue(&self, name: &str) -> Result<Arc<CertifiedKey>, Box<dyn std::error::Error>> {
+        let key = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()])?;
+        if name == "localhost" {
+            params
+                .subject_alt_names
+                .push(rcgen::SanType::IpAddress("127.0.0.1".parse()?));
+        }
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params.signed_by(&key, &self.issuer)?;
+        let signing = self
+            .provider
+            .key_provider
+            .load_private_key(PrivateKeyDer::Pkcs8(key.serialize_der().into()))?;
+        Ok(Arc::new(CertifiedKey::new(
+            vec![cert.der().clone(), self.ca_der.clone()],
+            signing,
+        )))
+    }
+}
+
+// ------------------------------------------------------------ the proxy
+
+/// Reads an HTTP head byte by byte up to the blank line, so that nothing
+/// after it (a TLS ClientHello sent early) is taken from the socket.
+async fn read_head(sock: &mut TcpStream) -> std::io::Result<String> {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 64 * 1024 {
+            return Err(std::io::Error::other("request head too long"));
+        }
+        let mut byte = [0u8];
+        if sock.read(&mut byte).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+async fn serve_proxy(
+    mut sock: TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+) -> std::io::Result<()> {
+    let head = read_head(&mut sock).await?;
+    let mut parts = head.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if method != "CONNECT" {
+        let body = "only CONNECT is proxied\n";
+        let answer = format!(
+            "HTTP/1.1 405 Method Not Allowed\r\nAllow: CONNECT\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(answer.as_bytes()).await?;
+        return sock.shutdown().await;
+    }
+    shared.tunnels.lock().unwrap().push(target.to_owned());
+    sock.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .await?;
+    let tls = acceptor.accept(sock).await?;
+    let sni = tls.get_ref().1.server_name().map(str::to_owned);
+    serve_tunnel(tls, sni, &shared).await
+}
+
+/// HTTP/1.1 inside the tunnel: requests one after another until the client
+/// closes or asks to (`Connection: close`, or HTTP/1.0 without keep-alive).
+async fn serve_tunnel<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    sni: Option<String>,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    let mut stream = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if stream.read_line(&mut request_line).await? == 0 {
+            return Ok(());
+        }
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            if stream.read_line(&mut line).await? == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let length: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).await?;
+
+        let mut parts = request_line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_owned();
+        let path = parts.next().unwrap_or("").to_owned();
+        let version = parts.next().unwrap_or("HTTP/1.1");
+        let connection = header("connection").unwrap_or("").to_ascii_lowercase();
+        let close = connection == "close" || (version == "HTTP/1.0" && connection != "keep-alive");
+        let host = header("host")
+            .map(|h| strip_port(h).to_owned())
+            .or_else(|| sni.clone())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        shared.requests.lock().unwrap().push(PublicRequest {
+            method: method.clone(),
+            host: host.clone(),
+            path: path.clone(),
+            authorization: header("authorization").is_some(),
+            security_token: header("x-amz-security-token").is_some(),
+        });
+
+        let answer = respond(shared, &method, &host, &path).await;
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+            answer.status,
+            reason(answer.status),
+            answer.content_type,
+            answer.body.len()
+        );
+        if let Some(location) = &answer.location {
+            out.push_str(&format!("Location: {location}\r\n"));
+        }
+        if close {
+            out.push_str("Connection: close\r\n");
+        }
+        out.push_str("\r\n");
+        let inner = stream.get_mut();
+        inner.write_all(out.as_bytes()).await?;
+        if method != "HEAD" {
+            inner.write_all(&answer.body).await?;
+        }
+        inner.flush().await?;
+        if close {
+            return inner.shutdown().await;
+        }
+    }
+}
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            content_type: "text/plain".into(),
+            location: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+}
+
+async fn respond(shared: &Shared, method: &str, host: &str, path: &str) -> Answer {
+    {
+        let knobs = shared.knobs.lock().unwrap();
+        if let Some(location) = knobs.redirects.get(host) {
+            return Answer {
+                status: 301,
+                content_type: "application/xml".into(),
+                location: Some(location.clone()),
+                body: b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PermanentRedirect</Code>\
+                        <Message>The bucket you are attempting to access must be addressed using the \
+                        specified endpoint.</Message></Error>"
+                    .to_vec(),
+            };
+        }
+        if let Some((status, body)) = knobs.overrides.get(&(host.to_owned(), path.to_owned())) {
+            return Answer {
+                status: *status,
+                content_type: "application/json".into(),
+                location: None,
+                body: body.clone(),
+            };
+        }
+    }
+    let Some(moto_path) = s3_path(host, path) else {
+        return Answer::text(404, &format!("{host} is not a host of this stand-in\n"));
+    };
+    if method != "GET" && method != "HEAD" {
+        return Answer::text(405, "only GET and HEAD are served\n");
+    }
+    match fetch(&shared.moto, &moto_path).await {
+        Ok(answer) => answer,
+        Err(e) => Answer::text(502, &format!("moto at {}: {e}\n", shared.moto)),
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// The path on moto (path-style) for `path` on an S3 host: virtual-hosted
+/// (`<bucket>.s3.<region>.amazonaws.com`, `<bucket>.s3.amazonaws.com`) or
+/// path-style (`s3.<region>.amazonaws.com`, `s3.amazonaws.com`). None for
+/// any other host.
+pub fn s3_path(host: &str, path: &str) -> Option<String> {
+    let name = host.strip_suffix(".amazonaws.com")?;
+    let is_region = |r: &str| !r.is_empty() && !r.contains('.');
+    if name == "s3" || name.strip_prefix("s3.").is_some_and(is_region) {
+        return Some(path.to_owned());
+    }
+    let bucket = match name.rsplit_once(".s3.") {
+        Some((bucket, region)) if is_region(region) => bucket,
+        _ => name.strip_suffix(".s3")?,
+    };
+    if bucket.is_empty() {
+        return None;
+    }
+    Some(format!("/{bucket}{path}"))
+}
+
+/// An anonymous `GET <path>` from moto (`127.0.0.1:<port>`): status,
+/// `Content-Type` and body.
+async fn fetch(moto: &str, path: &str) -> std::io::Result<Answer> {
+    let mut sock = TcpStream::connect(moto).await?;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {moto}\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    sock.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    sock.read_to_end(&mut raw).await?;
+    let bad = |what: &str| std::io::Error::other(format!("{what} in moto's answer"));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no end of head"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no status"))?;
+    let mut content_type = "application/octet-stream".to_owned();
+    let mut chunked = false;
+    let mut length = None;
+    for line in lines {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-type" => content_type = v.to_owned(),
+            "content-length" => length = v.parse::<usize>().ok(),
+            "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+            _ => {}
+        }
+    }
+    if chunked {
+        body = dechunk(&body).ok_or_else(|| bad("bad chunked body"))?;
+    } else if let Some(n) = length {
+        body.truncate(n);
+    }
+    Ok(Answer {
+        status,
+        content_type,
+        location: None,
+        body,
+    })
+}
+
+fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let end = raw.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&raw[..end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        raw = &raw[end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(raw.get(..size)?);
+        raw = raw.get(size + 2..)?;
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
