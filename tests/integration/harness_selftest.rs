@@ -1,7 +1,12 @@
 //! Checks the test harness itself (tests/integration/support, scripts/); needs
 //! no working provider.
 
+use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+use k8s_openapi::api::core::v1::ServiceAccount;
+
+use crate::support::kube_apiserver::KubeApiServer;
 use crate::support::public_https::{s3_path, PublicEndpoint, PublicRequest};
+use crate::support::trust_chain::{verify_with_jwks, SigningKey};
 use crate::support::{per_version, random_suffix, Install, Moto, TfVersion, Workdir};
 
 fn terraform_versions_report_expected_version(version: TfVersion) {
@@ -526,4 +531,174 @@ fn public_endpoint_maps_s3_hosts_to_moto_paths() {
     for (host, want) in cases {
         assert_eq!(s3_path(host, p).as_deref(), want, "{host}");
     }
+}
+
+// ------------------------------------------ the stand-in API server's tokens
+
+const KUBE_TOKEN: &str = "selftest-bearer";
+
+/// A kube client for `server`, from the kubeconfig it writes.
+async fn kube_client(server: &KubeApiServer, dir: &std::path::Path) -> kube::Client {
+    let kubeconfig =
+        kube::config::Kubeconfig::read_from(server.write_kubeconfig(dir, KUBE_TOKEN)).unwrap();
+    let options = kube::config::KubeConfigOptions {
+        context: Some("stand-in".into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
+fn token_request(audiences: &[&str], seconds: Option<i64>) -> TokenRequest {
+    TokenRequest {
+        spec: TokenRequestSpec {
+            audiences: audiences.iter().map(|a| a.to_string()).collect(),
+            expiration_seconds: seconds,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn kube_apiserver_mints_service_account_tokens_through_token_request() {
+    let server = KubeApiServer::start(KUBE_TOKEN);
+    server.put_service_account("apps", "web");
+    let key = std::sync::Arc::new(SigningKey::generate_rsa());
+    let issuer = "https://issuer-bucket.s3.eu-west-1.amazonaws.com/cluster-1";
+    server.set_token_signer(issuer, key.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let api: kube::Api<ServiceAccount> =
+        kube::Api::namespaced(kube_client(&server, dir.path()).await, "apps");
+
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let answer = api
+        .create_token_request(
+            "web",
+            &kube::api::PostParams::default(),
+            &token_request(&["sts.amazonaws.com"], Some(7200)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.metadata.name.as_deref(), Some("web"));
+    assert_eq!(answer.metadata.namespace.as_deref(), Some("apps"));
+    assert_eq!(answer.spec.audiences, ["sts.amazonaws.com"]);
+    assert_eq!(answer.spec.expiration_seconds, Some(7200));
+    let status = answer.status.expect("status");
+
+    let claims = verify_with_jwks(&status.token, &key.apiserver_jwks()).unwrap();
+    assert_eq!(claims["iss"], issuer);
+    assert_eq!(claims["sub"], "system:serviceaccount:apps:web");
+    assert_eq!(claims["aud"], serde_json::json!(["sts.amazonaws.com"]));
+    assert_eq!(claims["kubernetes.io"]["namespace"], "apps");
+    assert_eq!(claims["kubernetes.io"]["serviceaccount"]["name"], "web");
+    let (iat, exp) = (
+        claims["iat"].as_u64().unwrap(),
+        claims["exp"].as_u64().unwrap(),
+    );
+    assert!(
+        iat >= before && iat <= before + 60,
+        "iat {iat}, before {before}"
+    );
+    assert_eq!(claims["nbf"].as_u64(), Some(iat));
+    assert_eq!(exp, iat + 7200);
+    assert_eq!(status.expiration_timestamp.0.as_second(), exp as i64);
+    // Another key does not verify it.
+    let other = SigningKey::generate_rsa();
+    assert!(verify_with_jwks(&status.token, &other.apiserver_jwks()).is_err());
+
+    // Several audiences stay a list; no expiry is an hour; no audience is
+    // the issuer, as the apiserver's default --api-audiences.
+    let answer = api
+        .create_token_request(
+            "web",
+            &Default::default(),
+            &token_request(&["sts.amazonaws.com", "vault"], None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.spec.expiration_seconds, Some(3600));
+    let claims = verify_with_jwks(&answer.status.unwrap().token, &key.apiserver_jwks()).unwrap();
+    assert_eq!(
+        claims["aud"],
+        serde_json::json!(["sts.amazonaws.com", "vault"])
+    );
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        3600
+    );
+    let answer = api
+        .create_token_request("web", &Default::default(), &token_request(&[], None))
+        .await
+        .unwrap();
+    assert_eq!(answer.spec.audiences, [issuer]);
+
+    let log = server.requests();
+    assert_eq!(
+        log,
+        vec!["POST /api/v1/namespaces/apps/serviceaccounts/web/token"; 3]
+    );
+}
+
+#[tokio::test]
+async fn kube_apiserver_token_request_refusals_are_statuses() {
+    let server = KubeApiServer::start(KUBE_TOKEN);
+    server.put_service_account("apps", "web");
+    let dir = tempfile::tempdir().unwrap();
+    let api: kube::Api<ServiceAccount> =
+        kube::Api::namespaced(kube_client(&server, dir.path()).await, "apps");
+    let request = token_request(&["sts.amazonaws.com"], None);
+    let refusal = |result: Result<TokenRequest, kube::Error>| match result {
+        Err(kube::Error::Api(status)) => {
+            (status.code, status.reason.clone(), status.message.clone())
+        }
+        other => panic!("expected a Status, got {other:?}"),
+    };
+
+    // No signing key configured.
+    let (code, reason, _) = refusal(
+        api.create_token_request("web", &Default::default(), &request)
+            .await,
+    );
+    assert_eq!((code, reason.as_str()), (500, "InternalError"));
+
+    server.set_token_signer("https://example.com", SigningKey::generate_ec_p256());
+    let (code, reason, message) = refusal(
+        api.create_token_request("ghost", &Default::default(), &request)
+            .await,
+    );
+    assert_eq!((code, reason.as_str()), (404, "NotFound"));
+    assert_eq!(message, "serviceaccounts \"ghost\" not found");
+
+    let short = token_request(&["sts.amazonaws.com"], Some(60));
+    let (code, reason, _) = refusal(
+        api.create_token_request("web", &Default::default(), &short)
+            .await,
+    );
+    assert_eq!((code, reason.as_str()), (422, "Invalid"));
+
+    // A wrong bearer token is refused before anything else.
+    let kubeconfig = server.write_kubeconfig(dir.path(), "wrong");
+    let options = kube::config::KubeConfigOptions {
+        context: Some("stand-in".into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(kubeconfig).unwrap(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let api: kube::Api<ServiceAccount> =
+        kube::Api::namespaced(kube::Client::try_from(config).unwrap(), "apps");
+    let (code, _, _) = refusal(
+        api.create_token_request("web", &Default::default(), &request)
+            .await,
+    );
+    assert_eq!(code, 401);
 }

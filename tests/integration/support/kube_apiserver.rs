@@ -10,22 +10,35 @@
 //! - `GET /api/v1/namespaces/{ns}/secrets/{name}` (a `Secret`, or a 404
 //!   `Status` with reason `NotFound`);
 //! - `GET /openid/v1/jwks` (the apiserver's own JWKS,
-//!   `application/jwk-set+json`).
+//!   `application/jwk-set+json`);
+//! - `POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token`, the
+//!   TokenRequest API: a service-account token signed with the key given to
+//!   [`KubeApiServer::set_token_signer`] (a 404 `Status` for a service
+//!   account it does not hold, a 500 `Status` when it has no signer).
 //!
 //! It also writes a real kubeconfig file pointing at itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use super::trust_chain::{Claims, SigningKey};
+
+/// `spec.expirationSeconds` when a TokenRequest gives none, as the
+/// apiserver defaults it.
+pub const DEFAULT_TOKEN_EXPIRATION_SECONDS: u64 = 3600;
 
 #[derive(Default)]
 struct State {
     token: String,
     secrets: BTreeMap<(String, String), BTreeMap<String, Vec<u8>>>,
     jwks: Option<String>,
+    service_accounts: BTreeSet<(String, String)>,
+    /// `--service-account-issuer` and `--service-account-signing-key-file`.
+    signer: Option<(String, Arc<SigningKey>)>,
     requests: Vec<String>,
 }
 
@@ -157,7 +170,35 @@ impl KubeApiServer {
         self.state.lock().unwrap().jwks = jwks.map(str::to_owned);
     }
 
-    /// The request lines received so far, e.g. `GET /openid/v1/jwks`.
+    /// Add a service account (TokenRequest answers 404 for any other).
+    pub fn put_service_account(&self, namespace: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .service_accounts
+            .insert((namespace.into(), name.into()));
+    }
+
+    pub fn delete_service_account(&self, namespace: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .service_accounts
+            .remove(&(namespace.to_owned(), name.to_owned()));
+    }
+
+    /// Sign TokenRequest tokens with `key` for `issuer`, as the apiserver
+    /// flags `--service-account-issuer` and
+    /// `--service-account-signing-key-file` do: `iss` = `issuer`, `sub` =
+    /// `system:serviceaccount:<ns>:<name>`, `aud` the requested audiences
+    /// (the issuer when none are), `exp` = now + `expirationSeconds`, `iat`
+    /// and `nbf` now, and the `kubernetes.io` claim.
+    pub fn set_token_signer(&self, issuer: &str, key: impl Into<Arc<SigningKey>>) {
+        self.state.lock().unwrap().signer = Some((issuer.to_owned(), key.into()));
+    }
+
+    /// The request lines received so far, e.g. `GET /openid/v1/jwks`
+    /// (method and path only: no query, headers or body, so never a token).
     pub fn requests(&self) -> Vec<String> {
         self.state.lock().unwrap().requests.clone()
     }
@@ -201,6 +242,7 @@ async fn serve_connection(
             return Ok(());
         }
         let mut authorization = None;
+        let mut length = 0;
         loop {
             let mut line = String::new();
             if stream.read_line(&mut line).await? == 0 || line == "\r\n" {
@@ -209,13 +251,23 @@ async fn serve_connection(
             if let Some((k, v)) = line.split_once(':') {
                 if k.eq_ignore_ascii_case("authorization") {
                     authorization = Some(v.trim().to_owned());
+                } else if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
                 }
             }
         }
+        let mut request_body = vec![0; length];
+        stream.read_exact(&mut request_body).await?;
         let mut parts = request_line.split_whitespace();
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let path = target.split('?').next().unwrap_or("");
-        let (status, content_type, body) = respond(&state, method, path, authorization.as_deref());
+        let (status, content_type, body) = respond(
+            &state,
+            method,
+            path,
+            authorization.as_deref(),
+            &request_body,
+        );
         let head = format!(
             "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -245,6 +297,7 @@ fn respond(
     method: &str,
     path: &str,
     auth: Option<&str>,
+    body: &[u8],
 ) -> (String, &'static str, String) {
     let mut st = state.lock().unwrap();
     st.requests.push(format!("{method} {path}"));
@@ -293,6 +346,9 @@ fn respond(
                 ),
             }
         }
+        ("POST", ["api", "v1", "namespaces", ns, "serviceaccounts", name, "token"]) => {
+            token_request(&st, ns, name, body)
+        }
         _ => (
             "404 Not Found".into(),
             json,
@@ -303,4 +359,104 @@ fn respond(
             ),
         ),
     }
+}
+
+/// The TokenRequest subresource: an `authentication.k8s.io/v1`
+/// `TokenRequest` in, the same with `status` filled in out (201).
+fn token_request(
+    st: &State,
+    namespace: &str,
+    name: &str,
+    body: &[u8],
+) -> (String, &'static str, String) {
+    let json = "application/json";
+    if !st
+        .service_accounts
+        .contains(&(namespace.to_owned(), name.to_owned()))
+    {
+        return (
+            "404 Not Found".into(),
+            json,
+            status_body(
+                404,
+                "NotFound",
+                &format!("serviceaccounts \"{name}\" not found"),
+            ),
+        );
+    }
+    let request: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v @ serde_json::Value::Object(_)) => v,
+        _ => {
+            return (
+                "400 Bad Request".into(),
+                json,
+                status_body(400, "BadRequest", "the body is not a TokenRequest object"),
+            )
+        }
+    };
+    let Some((issuer, key)) = &st.signer else {
+        return (
+            "500 Internal Server Error".into(),
+            json,
+            status_body(
+                500,
+                "InternalError",
+                "no service-account signing key is configured",
+            ),
+        );
+    };
+    let mut spec = request["spec"].clone();
+    if !spec.is_object() {
+        spec = serde_json::json!({});
+    }
+    let mut audiences: Vec<String> = spec["audiences"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if audiences.is_empty() {
+        // The apiserver's --api-audiences, which default to the issuer.
+        audiences = vec![issuer.clone()];
+    }
+    let seconds = spec["expirationSeconds"]
+        .as_u64()
+        .unwrap_or(DEFAULT_TOKEN_EXPIRATION_SECONDS);
+    if seconds < 600 {
+        return (
+            "422 Unprocessable Entity".into(),
+            json,
+            status_body(
+                422,
+                "Invalid",
+                &format!(
+                    "TokenRequest.authentication.k8s.io \"{name}\" is invalid: \
+                     spec.expirationSeconds: Invalid value: {seconds}: \
+                     may not specify a duration less than 10 minutes"
+                ),
+            ),
+        );
+    }
+    let mut claims = Claims::new(issuer, &format!("{namespace}:{name}"));
+    claims.audiences = audiences.clone();
+    claims.expires_at = claims.issued_at + seconds;
+    let token = key.token(&claims);
+    let expiration = k8s_openapi::jiff::Timestamp::from_second(claims.expires_at as i64)
+        .expect("expiry within jiff's range")
+        .to_string();
+    spec["audiences"] = audiences.into();
+    spec["expirationSeconds"] = seconds.into();
+    if spec.get("boundObjectRef").is_none() {
+        spec["boundObjectRef"] = serde_json::Value::Null;
+    }
+    let answer = serde_json::json!({
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"name": name, "namespace": namespace, "creationTimestamp": null},
+        "spec": spec,
+        "status": {"token": token, "expirationTimestamp": expiration},
+    });
+    ("201 Created".into(), json, answer.to_string())
 }
