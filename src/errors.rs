@@ -234,6 +234,7 @@ impl ToDiagnostic for KubeError {
             KubeError::Forbidden { .. } => "Kubernetes API server forbids the read",
             KubeError::SecretNotFound { .. } => "Secret not found",
             KubeError::KeyMissing { .. } => "Secret key not found",
+            KubeError::ServiceAccountNotFound { .. } => "Service account not found",
             KubeError::JwksUnavailable { .. } => "Kubernetes API server serves no JWKS",
             KubeError::Unexpected { .. } => "Unexpected answer from the Kubernetes API server",
         };

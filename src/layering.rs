@@ -14,6 +14,21 @@ mod tests {
         ("aws", &["domain"]),
         ("kube", &["domain"]),
         ("tls", &["domain"]),
+        ("fetch", &["domain", "tls"]),
+        (
+            "cluster",
+            &[
+                "attributes",
+                "context",
+                "domain",
+                "errors",
+                "framework",
+                "kube",
+                "tfplugin",
+            ],
+        ),
+        ("trust_check", &["aws", "domain", "fetch", "kube", "tls"]),
+        ("cli", &["aws", "domain", "kube", "trust_check"]),
         ("errors", &["aws", "domain", "kube", "tfplugin", "tls"]),
         ("context", &["aws", "tfplugin"]),
         ("attributes", &["domain", "errors", "framework", "tfplugin"]),
@@ -23,6 +38,7 @@ mod tests {
             &[
                 "attributes",
                 "aws",
+                "cluster",
                 "context",
                 "domain",
                 "errors",
@@ -37,6 +53,7 @@ mod tests {
             &[
                 "attributes",
                 "aws",
+                "cluster",
                 "context",
                 "domain",
                 "errors",
@@ -44,6 +61,7 @@ mod tests {
                 "kube",
                 "tfplugin",
                 "tls",
+                "trust_check",
             ],
         ),
         (

@@ -1,4 +1,6 @@
-//! Start-up only: the handshake checks, signals, logging, then serve.
+//! Start-up only: the handshake checks, signals, logging, then serve; or,
+//! when started by hand as `terraform-provider-irsa check ...`, the trust
+//! check from a shell.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,6 +18,14 @@ fn main() -> ExitCode {
     }
     let negotiated = match handshake::negotiate(&handshake::PluginEnv::from_process()) {
         Ok(n) => n,
+        // Started by hand: the shell form of the trust check.
+        Err(handshake::HandshakeError::NotLaunchedByTerraform)
+            if std::env::args().nth(1).as_deref() == Some("check") =>
+        {
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            return irsa::cli::run(&args);
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);

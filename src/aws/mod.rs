@@ -15,6 +15,7 @@ pub mod iam_role;
 pub mod oidc_provider;
 pub mod retry;
 pub mod s3;
+pub mod sts;
 
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ pub use error::{found, AwsError};
 pub struct Endpoints {
     pub s3: Option<String>,
     pub iam: Option<String>,
-    /// Kept for the settings that will call STS; nothing calls it today.
+    /// STS, which only the trust check calls (AssumeRoleWithWebIdentity).
     pub sts: Option<String>,
 }
 
@@ -51,6 +52,9 @@ pub struct Clients {
     pub region: Option<String>,
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
+    /// STS without credentials, as a pod's SDK calls
+    /// AssumeRoleWithWebIdentity.
+    pub sts_anonymous: aws_sdk_sts::Client,
 }
 
 /// A token for one create call, for the tag
@@ -118,8 +122,14 @@ pub async fn connect(settings: &Settings) -> Clients {
     if let Some(url) = &settings.endpoints.iam {
         iam = iam.endpoint_url(url);
     }
+    let mut sts = aws_sdk_sts::config::Builder::from(&shared);
+    sts.set_credentials_provider(None);
+    if let Some(url) = &settings.endpoints.sts {
+        sts = sts.endpoint_url(url);
+    }
     Clients {
         region: shared.region().map(|r| r.to_string()),
+        sts_anonymous: aws_sdk_sts::Client::from_conf(sts.build()),
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         iam: aws_sdk_iam::Client::from_conf(iam.build()),
     }

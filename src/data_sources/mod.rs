@@ -5,6 +5,7 @@ pub mod apiserver_flags;
 pub mod jwks_document;
 pub mod pod_identity_webhook;
 pub mod tls_thumbprint;
+pub mod trust_check;
 
 use std::sync::Arc;
 
@@ -19,5 +20,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
         Arc::new(Data::new(apiserver_flags::ApiserverFlags)),
         Arc::new(Data::new(tls_thumbprint::TlsThumbprint)),
         Arc::new(Data::new(pod_identity_webhook::PodIdentityWebhook)),
+        Arc::new(Data::new(trust_check::TrustCheck)),
     ]
 }

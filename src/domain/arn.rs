@@ -239,6 +239,33 @@ pub fn validate_policy_arn(value: &str) -> Result<(), ArnError> {
     Ok(())
 }
 
+/// The name of the role an IAM role ARN names
+/// (`arn:<partition>:iam::<account>:role/<path><name>`).
+pub fn role_name_of(value: &str) -> Result<&str, ArnError> {
+    const KIND: &str = "an IAM role";
+    let arn = iam_arn(value, KIND)?;
+    if !is_account_id(arn.account) {
+        return Err(ArnError::Malformed {
+            value: value.to_owned(),
+            reason: "the account must be 12 digits".into(),
+        });
+    }
+    let Some(path_name) = arn.resource.strip_prefix("role/") else {
+        return Err(ArnError::WrongKind {
+            value: value.to_owned(),
+            expected: KIND,
+            reason: "its resource must start with \"role/\"".into(),
+        });
+    };
+    match path_name.rsplit('/').next() {
+        Some(name) if !name.is_empty() => Ok(name),
+        _ => Err(ArnError::Malformed {
+            value: value.to_owned(),
+            reason: "it names no role".into(),
+        }),
+    }
+}
+
 /// The partition of any ARN, e.g. `aws-cn`.
 pub fn partition_of(value: &str) -> Result<&str, ArnError> {
     split(value).map(|arn| arn.partition)
@@ -247,6 +274,27 @@ pub fn partition_of(value: &str) -> Result<&str, ArnError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_arns_give_the_role_name() {
+        assert_eq!(
+            role_name_of("arn:aws:iam::123456789012:role/app"),
+            Ok("app")
+        );
+        assert_eq!(
+            role_name_of("arn:aws-cn:iam::123456789012:role/irsa/team/app"),
+            Ok("app")
+        );
+        for bad in [
+            "app",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:user/app",
+            "arn:aws:sts::123456789012:assumed-role/app/s",
+            "arn:aws:iam::12:role/app",
+        ] {
+            assert!(role_name_of(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn oidc_provider_arns_of_every_partition_give_their_condition_keys() {

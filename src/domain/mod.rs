@@ -23,7 +23,11 @@
 //! - [`arn`], [`service_account`], [`trust_policy`], [`policy_json`] and
 //!   [`role`]: the trust policy of a role for service accounts, IAM policy
 //!   documents compared by meaning, and IAM's rules for role settings;
-//! - [`role_diff`]: the IAM calls that bring a role to its settings.
+//! - [`role_diff`]: the IAM calls that bring a role to its settings;
+//! - [`jws`], [`policy_eval`] and [`trust_check`]: the trust chain checked
+//!   from outside as STS checks it: tokens and their signatures, trust
+//!   policies evaluated as IAM evaluates them, and the steps of
+//!   `irsa_trust_check`.
 //!
 //! ## The rule book
 //!
@@ -54,9 +58,11 @@ pub mod discovery;
 pub mod flags;
 pub mod issuer;
 pub mod jwks;
+pub mod jws;
 pub mod keys;
 pub mod oidc_provider;
 pub mod partition;
+pub mod policy_eval;
 pub mod policy_json;
 pub mod proxy;
 pub mod region;
@@ -66,6 +72,7 @@ pub mod s3_issuer;
 pub mod service_account;
 pub mod serving_certificate;
 pub mod tags;
+pub mod trust_check;
 pub mod trust_policy;
 pub mod webhook;
 pub mod yaml;

@@ -508,129 +508,45 @@ mod tests {
     }
 
     // ------------------------------------------------------------------
-    // The rendered policies, evaluated the way IAM evaluates them.
+    // The rendered policies, evaluated the way IAM evaluates them, by the
+    // evaluator `irsa_trust_check` uses.
 
-    /// A request to assume the role with a web identity token.
-    struct Request<'a> {
-        federated: &'a str,
-        claims: BTreeMap<String, String>,
-    }
+    use crate::domain::policy_eval::{self, Decision};
 
-    impl<'a> Request<'a> {
-        /// A token from the issuer of `provider_arn`, for `<ns>:<name>`.
-        fn token(provider_arn: &'a str, service_account: &str, aud: &str) -> Request<'a> {
-            let p = provider(provider_arn);
-            let claims = BTreeMap::from([
+    /// A token from the issuer of `provider_arn`, for `<ns>:<name>`.
+    fn token<'a>(
+        provider_arn: &'a str,
+        service_account: &str,
+        aud: &str,
+    ) -> policy_eval::Request<'a> {
+        let p = provider(provider_arn);
+        policy_eval::Request {
+            federated: provider_arn,
+            context: BTreeMap::from([
                 (
                     p.condition_key("sub"),
                     format!("system:serviceaccount:{service_account}"),
                 ),
                 (p.condition_key("aud"), aud.to_owned()),
-            ]);
-            Request {
-                federated: provider_arn,
-                claims,
-            }
+            ]),
         }
     }
 
-    /// `StringLike`: `*` matches any run of characters (also none), `?`
-    /// exactly one; everything else literally, case-sensitively.
-    fn string_like(pattern: &[char], value: &[char]) -> bool {
-        match pattern.split_first() {
-            None => value.is_empty(),
-            Some(('*', rest)) => (0..=value.len()).any(|i| string_like(rest, &value[i..])),
-            Some(('?', rest)) => !value.is_empty() && string_like(rest, &value[1..]),
-            Some((c, rest)) => value.first() == Some(c) && string_like(rest, &value[1..]),
-        }
-    }
-
-    fn as_list(v: &Json) -> Vec<String> {
-        match v {
-            Json::String(s) => vec![s.clone()],
-            Json::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_owned()).collect(),
-            other => panic!("unexpected value {other}"),
-        }
-    }
-
-    /// Whether one statement applies: principal and action match, and every
-    /// key of every operator matches one of its values. A key missing from
-    /// the request fails its condition.
-    fn statement_applies(s: &Json, req: &Request) -> bool {
-        let principal_ok =
-            as_list(&s["Principal"]["Federated"]).contains(&req.federated.to_owned());
-        let action_ok = as_list(&s["Action"])
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(WEB_IDENTITY_ACTION));
-        let empty = serde_json::Map::new();
-        let conditions_ok =
-            s["Condition"]
-                .as_object()
-                .unwrap_or(&empty)
-                .iter()
-                .all(|(operator, keys)| {
-                    keys.as_object().unwrap().iter().all(|(key, values)| {
-                        let Some(actual) = req.claims.get(key) else {
-                            return false;
-                        };
-                        as_list(values).iter().any(|v| match operator.as_str() {
-                            "StringEquals" => v == actual,
-                            "StringLike" => {
-                                let p: Vec<char> = v.chars().collect();
-                                let a: Vec<char> = actual.chars().collect();
-                                string_like(&p, &a)
-                            }
-                            other => panic!("operator {other} is not evaluated here"),
-                        })
-                    })
-                });
-        principal_ok && action_ok && conditions_ok
-    }
-
-    /// Allowed when some Allow statement applies and no Deny statement does.
-    fn allows(policy: &str, req: &Request) -> bool {
-        let doc: Json = serde_json::from_str(policy).unwrap();
-        let statements = doc["Statement"].as_array().unwrap();
-        let applies = |effect: &str| {
-            statements
-                .iter()
-                .any(|s| s["Effect"] == effect && statement_applies(s, req))
-        };
-        applies("Allow") && !applies("Deny")
-    }
-
-    #[test]
-    fn the_evaluator_follows_iam_semantics() {
-        let c = |s: &str| s.chars().collect::<Vec<_>>();
-        assert!(string_like(&c("a*"), &c("a")));
-        assert!(string_like(&c("a*c"), &c("abbbc")));
-        assert!(!string_like(&c("a?c"), &c("ac")));
-        assert!(string_like(&c("a?c"), &c("abc")));
-        assert!(!string_like(&c("a"), &c("A")));
-        // Operators in one statement are ANDed: this is why the mixed case
-        // needs two statements.
-        let anded = r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"p"},
-            "Action":"sts:AssumeRoleWithWebIdentity","Condition":{
-            "StringEquals":{"k":["x"]},"StringLike":{"k":["y*"]}}}]}"#;
-        let req = |v: &str| Request {
-            federated: "p",
-            claims: BTreeMap::from([("k".to_owned(), v.to_owned())]),
-        };
-        assert!(!allows(anded, &req("x")));
-        assert!(!allows(anded, &req("yz")));
+    fn allows(policy: &str, req: &policy_eval::Request<'_>) -> bool {
+        matches!(policy_eval::evaluate(policy, req), Decision::Allowed { .. })
     }
 
     fn check(policy: &TrustPolicy, provider_arn: &str, allowed: &[&str], denied: &[&str]) {
         let text = policy.render();
         for sa in allowed {
             assert!(
-                allows(&text, &Request::token(provider_arn, sa, policy.audience())),
+                allows(&text, &token(provider_arn, sa, policy.audience())),
                 "{sa} should be allowed by\n{text}"
             );
         }
         for sa in denied {
             assert!(
-                !allows(&text, &Request::token(provider_arn, sa, policy.audience())),
+                !allows(&text, &token(provider_arn, sa, policy.audience())),
                 "{sa} should be denied by\n{text}"
             );
         }
@@ -696,11 +612,11 @@ mod tests {
         }
         // A token from a provider the role does not trust is refused, even
         // with the claims of a trusted one.
-        let mut foreign = Request::token(CLUSTER_A, "apps:billing", DEFAULT_AUDIENCE);
+        let mut foreign = token(CLUSTER_A, "apps:billing", DEFAULT_AUDIENCE);
         foreign.federated = "arn:aws:iam::123456789012:oidc-provider/other.example.com";
         assert!(!allows(&p.render(), &foreign));
         // Claims keyed for another issuer do not satisfy this one's conditions.
-        let mut crossed = Request::token(CLUSTER_B, "apps:billing", DEFAULT_AUDIENCE);
+        let mut crossed = token(CLUSTER_B, "apps:billing", DEFAULT_AUDIENCE);
         crossed.federated = CLUSTER_A;
         assert!(!allows(&p.render(), &crossed));
     }
@@ -711,17 +627,17 @@ mod tests {
         let text = p.render();
         assert!(allows(
             &text,
-            &Request::token(CLUSTER_A, "apps:billing", "https://vault.example.com")
+            &token(CLUSTER_A, "apps:billing", "https://vault.example.com")
         ));
         for aud in [DEFAULT_AUDIENCE, "https://vault.example.com/", ""] {
             assert!(
-                !allows(&text, &Request::token(CLUSTER_A, "apps:billing", aud)),
+                !allows(&text, &token(CLUSTER_A, "apps:billing", aud)),
                 "{aud:?}"
             );
         }
         // A token without an aud claim at all is refused too.
-        let mut no_aud = Request::token(CLUSTER_A, "apps:billing", "x");
-        no_aud.claims.retain(|k, _| k.ends_with(":sub"));
+        let mut no_aud = token(CLUSTER_A, "apps:billing", "x");
+        no_aud.context.retain(|k, _| k.ends_with(":sub"));
         assert!(!allows(&text, &no_aud));
     }
 }

@@ -1,5 +1,6 @@
 //! Cluster access through the kube crate: read the service-account public
-//! keys from a running cluster.
+//! keys from a running cluster, and ask it for a service-account token
+//! (TokenRequest) for the trust check.
 //!
 //! Two sources: the Cluster API `<cluster>-sa` secret in a management
 //! cluster (its `tls.crt` holds the public key), or the apiserver's own
@@ -91,6 +92,13 @@ pub enum KubeError {
         host: String,
         status: u16,
         message: String,
+    },
+    /// The service account does not exist.
+    #[error("service account {namespace}/{name} was not found on {host}")]
+    ServiceAccountNotFound {
+        host: String,
+        namespace: String,
+        name: String,
     },
     /// Any other unexpected answer.
     #[error("unexpected answer from the Kubernetes API server at {host}: {reason}")]
@@ -240,6 +248,98 @@ impl Cluster {
                 })
             }
             Err(e) => Err(classify(&self.host, "/openid/v1/jwks", e)),
+        }
+    }
+}
+
+/// Where a cluster's service-account public keys are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// One key of a secret (the Cluster API `<cluster>-sa` secret's
+    /// `tls.crt`).
+    Secret {
+        namespace: String,
+        name: String,
+        key: String,
+    },
+    /// The apiserver's own `/openid/v1/jwks`.
+    JwksEndpoint,
+}
+
+/// Why the keys could not be taken from the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningKeysError {
+    #[error(transparent)]
+    Kube(#[from] KubeError),
+    #[error(transparent)]
+    Keys(#[from] crate::domain::cluster_keys::ClusterKeysError),
+}
+
+impl Cluster {
+    /// The cluster's service-account public keys (one API request).
+    pub async fn signing_keys(
+        &self,
+        source: &KeySource,
+    ) -> Result<Vec<crate::domain::keys::PublicKey>, SigningKeysError> {
+        use crate::domain::cluster_keys;
+        Ok(match source {
+            KeySource::Secret {
+                namespace,
+                name,
+                key,
+            } => {
+                let value = self.secret_value(namespace, name, key).await?;
+                cluster_keys::keys_from_secret(namespace, name, key, &value)?
+            }
+            KeySource::JwksEndpoint => {
+                cluster_keys::keys_from_served_jwks(&self.apiserver_jwks().await?)?
+            }
+        })
+    }
+
+    /// A token for a service account through the TokenRequest API
+    /// (`serviceaccounts/<name>/token`), for `audience`, valid for
+    /// `expiration_seconds`. The token is returned wrapped, and is neither
+    /// logged nor kept.
+    pub async fn token_request(
+        &self,
+        namespace: &str,
+        name: &str,
+        audience: &str,
+        expiration_seconds: i64,
+    ) -> Result<secrecy::SecretString, KubeError> {
+        use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+        use k8s_openapi::api::core::v1::ServiceAccount;
+        let api: ::kube::Api<ServiceAccount> =
+            ::kube::Api::namespaced(self.client.clone(), namespace);
+        let request = TokenRequest {
+            spec: TokenRequestSpec {
+                audiences: vec![audience.to_owned()],
+                expiration_seconds: Some(expiration_seconds),
+                ..TokenRequestSpec::default()
+            },
+            ..TokenRequest::default()
+        };
+        let what = format!("serviceaccounts/{name}/token in namespace {namespace}");
+        match api
+            .create_token_request(name, &::kube::api::PostParams::default(), &request)
+            .await
+        {
+            Ok(answer) => answer
+                .status
+                .map(|s| secrecy::SecretString::from(s.token))
+                .ok_or_else(|| KubeError::Unexpected {
+                    host: self.host.clone(),
+                    reason: format!("the answer to {what} has no status.token"),
+                }),
+            Err(::kube::Error::Api(status)) if status.code == 404 => {
+                Err(KubeError::ServiceAccountNotFound {
+                    host: self.host.clone(),
+                    namespace: namespace.into(),
+                    name: name.into(),
+                })
+            }
+            Err(e) => Err(classify(&self.host, &what, e)),
         }
     }
 }

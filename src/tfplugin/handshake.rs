@@ -39,7 +39,8 @@ pub enum HandshakeError {
     /// Started without the magic cookie, i.e. not by Terraform.
     #[error(
         "This binary is a Terraform provider plugin (terraform-provider-irsa). It is not meant to be run directly: \
-         Terraform starts it when a configuration uses the irsa provider. See the README for how to install it."
+         Terraform starts it when a configuration uses the irsa provider. See the README for how to install it. To \
+         check an issuer's trust chain from a shell, run `terraform-provider-irsa check --help`."
     )]
     NotLaunchedByTerraform,
     /// Terraform does not offer protocol 6.

@@ -12,10 +12,10 @@ use crate::errors::ToDiagnostic;
 use crate::framework::{stop, Change};
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
-use super::cluster::{self, ClusterModel};
 use super::model::JwksModel;
 use super::plan::{provider_region, wanted_keys, Keys};
 use super::schema::*;
+use crate::cluster::{self, ClusterModel};
 
 /// The S3 client for the bucket's region (the provider's when `None`).
 pub fn client(data: &ProviderData, region: Option<&str>) -> aws_sdk_s3::Client {

@@ -9,7 +9,6 @@
 //! GetObject): it is what AWS serves that drifts.
 
 mod apply;
-pub mod cluster;
 pub mod model;
 mod plan;
 pub mod schema;

@@ -8,8 +8,8 @@ use crate::domain::jwks::Jwks;
 use crate::framework::model as m;
 use crate::tfplugin::Value;
 
-use super::cluster::ClusterModel;
 use super::schema::*;
+use crate::cluster::ClusterModel;
 
 /// An `irsa_jwks` configuration, plan or state. `None` is null (or, in a
 /// plan, unknown).

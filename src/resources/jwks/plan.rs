@@ -15,9 +15,9 @@ use crate::framework::Plan;
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Value};
 
 use super::apply::client;
-use super::cluster::{self, ClusterModel};
 use super::model::JwksModel;
 use super::schema::*;
+use crate::cluster::{self, ClusterModel};
 
 /// Refine the derived plan.
 pub async fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {

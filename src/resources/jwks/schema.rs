@@ -8,9 +8,9 @@ use crate::framework::validator::each;
 use crate::framework::{Attr, BlockSpec, ResourceSchema};
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Mode, Value};
 
-use super::cluster;
+use crate::cluster;
 
-pub use super::cluster::CLUSTER;
+pub use crate::cluster::CLUSTER;
 
 pub const ID: &str = "id";
 pub const BUCKET: &str = "bucket";
@@ -101,6 +101,7 @@ pub fn schema() -> ResourceSchema {
              `cluster_ca_certificate`. Set exactly one source: a `secret` block or `jwks_endpoint = true`. The \
              cluster is read at plan time; when these settings are not known until apply (the cluster is created \
              in the same run), the document is known after apply.",
+            cluster::Keys::Required,
         ),
     );
     ResourceSchema::new(block)

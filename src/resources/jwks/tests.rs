@@ -1,10 +1,10 @@
 //! Unit tests of `irsa_jwks`'s validation, plan and state, through the
 //! framework adapter as the protocol layer drives it.
 
-use super::cluster::ClusterModel;
 use super::model::JwksModel;
 use super::schema::*;
 use super::JwksObject;
+use crate::cluster::ClusterModel;
 use crate::context::ProviderData;
 use crate::domain::jwks;
 use crate::domain::keys::parse_public_keys_pem;

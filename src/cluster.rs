@@ -1,7 +1,7 @@
 //! The `cluster` block: how to reach a running cluster and where its
-//! service-account public keys are, as one schema piece (for `irsa_jwks`,
-//! and for any data source that reads the same keys), and the reading of
-//! those keys through [`crate::kube`].
+//! service-account public keys are, as one schema piece shared by
+//! `irsa_jwks` and `irsa_trust_check`, and the reading of those keys (and
+//! of service-account tokens) through [`crate::kube`].
 //!
 //! Connect either with a kubeconfig (`config_path`, `config_context`) or with
 //! `host`, `token` and `cluster_ca_certificate`; take the keys either from a
@@ -16,7 +16,7 @@ use crate::errors::ToDiagnostic;
 use crate::framework::model as m;
 use crate::framework::validator;
 use crate::framework::{Attr, BlockSpec, Constraint};
-use crate::kube::{Cluster, Connection, KubeError};
+use crate::kube::{Cluster, Connection, KeySource, KubeError, SigningKeysError};
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Mode, Value};
 
 /// The name of the block.
@@ -45,9 +45,18 @@ pub fn secret_at(name: &str) -> AttrPath {
     at(SECRET).then_attr(name)
 }
 
+/// Whether the block must name where the keys are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// `irsa_jwks`: the keys are what the block is for.
+    Required,
+    /// `irsa_trust_check`: the keys are checked when a source is given.
+    Optional,
+}
+
 /// The `cluster` block, with `description` as its own description. The
 /// token is write-only on Terraform 1.11 and later (see [`stored`]).
-pub fn block(description: &str) -> BlockSpec {
+pub fn block(description: &str, keys: Keys) -> BlockSpec {
     use Mode::{Optional, OptionalComputed, Required};
     let secret = BlockSpec::new(
         "Read the public key from a secret, e.g. the Cluster API secret `<cluster>-sa` in the workload cluster's \
@@ -130,19 +139,23 @@ pub fn block(description: &str) -> BlockSpec {
                  not both.",
             ),
         )
-        .constraint(
-            Constraint::exactly_one_of(&[SECRET, JWKS_ENDPOINT])
-                .when_conflicting(
-                    "Two key sources in the cluster block",
-                    "Set either a secret block or jwks_endpoint = true, not both.",
-                )
+        .constraint(match keys {
+            Keys::Required => Constraint::exactly_one_of(&[SECRET, JWKS_ENDPOINT])
+                .when_conflicting(TWO_SOURCES.0, TWO_SOURCES.1)
                 .when_missing(
                     "No key source in the cluster block",
                     "Add a secret { namespace, name } block (for Cluster API: the <cluster>-sa secret in the \
                      management cluster) or set jwks_endpoint = true to read the apiserver's /openid/v1/jwks.",
                 ),
-        )
+            Keys::Optional => Constraint::conflicts_with(&[SECRET, JWKS_ENDPOINT])
+                .when_conflicting(TWO_SOURCES.0, TWO_SOURCES.1),
+        })
 }
+
+const TWO_SOURCES: (&str, &str) = (
+    "Two key sources in the cluster block",
+    "Set either a secret block or jwks_endpoint = true, not both.",
+);
 
 /// `KUBE_CONFIG_PATH`, when set and not empty.
 fn kube_config_path() -> Option<String> {
@@ -302,7 +315,7 @@ impl ClusterModel {
         ])
     }
 
-    fn connection(&self) -> Connection {
+    pub fn connection(&self) -> Connection {
         Connection {
             config_path: match (&self.config_path, &self.host) {
                 (None, None) => kube_config_path(),
@@ -334,32 +347,43 @@ impl ClusterModel {
         e.to_diagnostic().at(path)
     }
 
-    /// Read the keys from the cluster (one or two API requests): from the
-    /// secret when there is one, else from the apiserver's JWKS.
-    pub async fn read_keys(&self) -> Result<Vec<PublicKey>, Diagnostic> {
-        let client = Cluster::connect(&self.connection())
-            .await
-            .map_err(|e| self.diagnostic(&e))?;
-        let secret = self.secret.as_ref();
-        if let Some((namespace, name)) =
-            secret.and_then(|s| Some((s.namespace.as_deref()?, s.name.as_deref()?)))
-        {
-            let key = secret
-                .and_then(|s| s.key.as_deref())
-                .unwrap_or(DEFAULT_SECRET_KEY);
-            let value = client
-                .secret_value(namespace, name, key)
-                .await
-                .map_err(|e| self.diagnostic(&e))?;
-            cluster_keys::keys_from_secret(namespace, name, key, &value)
-                .map_err(|e| e.to_diagnostic().at(secret_at(SECRET_KEY)))
-        } else {
-            let served = client
-                .apiserver_jwks()
-                .await
-                .map_err(|e| self.diagnostic(&e))?;
-            cluster_keys::keys_from_served_jwks(&served)
-                .map_err(|e| e.to_diagnostic().at(at(JWKS_ENDPOINT)))
+    /// Where the block says the keys are, if it says.
+    pub fn key_source(&self) -> Option<KeySource> {
+        if let Some(s) = &self.secret {
+            return Some(KeySource::Secret {
+                namespace: s.namespace.clone().unwrap_or_default(),
+                name: s.name.clone().unwrap_or_default(),
+                key: s
+                    .key
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_SECRET_KEY.to_owned()),
+            });
         }
+        (self.jwks_endpoint == Some(true)).then_some(KeySource::JwksEndpoint)
+    }
+
+    /// A client for the cluster; no request is made yet.
+    pub async fn connect(&self) -> Result<Cluster, Diagnostic> {
+        Cluster::connect(&self.connection())
+            .await
+            .map_err(|e| self.diagnostic(&e))
+    }
+
+    /// Read the keys from the cluster (one API request): from the secret
+    /// when there is one, else from the apiserver's JWKS.
+    pub async fn read_keys(&self) -> Result<Vec<PublicKey>, Diagnostic> {
+        let client = self.connect().await?;
+        let source = self.key_source().unwrap_or(KeySource::JwksEndpoint);
+        client.signing_keys(&source).await.map_err(|e| match e {
+            SigningKeysError::Kube(e) => self.diagnostic(&e),
+            SigningKeysError::Keys(e) => {
+                let path = if self.secret.is_some() {
+                    secret_at(SECRET_KEY)
+                } else {
+                    at(JWKS_ENDPOINT)
+                };
+                e.to_diagnostic().at(path)
+            }
+        })
     }
 }
