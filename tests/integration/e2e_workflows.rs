@@ -26,16 +26,28 @@ use std::time::Instant;
 use serde_json::{json, Value as Json};
 
 use crate::support::kube_apiserver::KubeApiServer;
+use crate::support::public_https::PublicEndpoint;
 use crate::support::trust_chain::{Claims, RelyingParty, SigningKey, Step};
 use crate::support::{
-    per_version, random_suffix, repo_root, validate_k8s, Install, Moto, TfVersion, Workdir,
+    per_version, random_suffix, repo_root, validate_k8s, Install, Moto, TfOutput, TfVersion,
+    Workdir,
 };
 
 const SERVICE_ACCOUNT: &str = "default:demo";
 const KUBE_TOKEN: &str = "stand-in-token";
 
+/// The public side of the issuers, as STS reaches it, for the workflows'
+/// trust checks (`check.tf`): one stand-in in front of the shared emulator.
+fn public_endpoint() -> &'static PublicEndpoint {
+    static SHARED: std::sync::OnceLock<PublicEndpoint> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| PublicEndpoint::start(&Moto::shared().endpoint()))
+}
+
 /// A working directory holding a copy of `examples/workflows/<name>`, with
-/// the emulator's endpoint and credentials but no `AWS_ENDPOINT_URL`.
+/// the emulator's endpoint and credentials but no `AWS_ENDPOINT_URL`. On
+/// Terraform 1.0.3, which has no `check` blocks, `check.tf` is left out, as
+/// its comment tells users of older versions to do; on 1.11 the trust check
+/// reaches the issuer through the public-endpoint stand-in.
 fn workflow(moto: &Moto, version: TfVersion, name: &str) -> Workdir {
     let mut wd = Workdir::new(version, Install::DevOverrides);
     wd.envs(
@@ -43,9 +55,15 @@ fn workflow(moto: &Moto, version: TfVersion, name: &str) -> Workdir {
             .into_iter()
             .filter(|(k, _)| k != "AWS_ENDPOINT_URL"),
     );
+    if version == TfVersion::Current {
+        wd.envs(public_endpoint().env());
+    }
     let dir = repo_root().join("examples/workflows").join(name);
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
+        if file == "check.tf" && version == TfVersion::V1_0_3 {
+            continue;
+        }
         if file.ends_with(".tf") {
             wd.write(&file, &std::fs::read_to_string(entry.path()).unwrap());
         }
@@ -58,6 +76,7 @@ fn set_vars(wd: &Workdir, moto: &Moto, mut vars: Json) {
     let ep = moto.endpoint();
     vars["aws_endpoints"] = json!({"s3": ep, "iam": ep, "sts": ep});
     vars["s3_use_path_style"] = json!(true);
+    vars["trust_check_ca_certificate"] = json!(public_endpoint().ca_pem());
     wd.write(
         "terraform.tfvars.json",
         &serde_json::to_string_pretty(&vars).unwrap(),
@@ -234,8 +253,82 @@ fn boto(moto: &Moto, code: &str) {
     );
 }
 
+/// The workflow's `check "irsa_trust_chain"` after an apply: on Terraform
+/// 1.11 the data source is in the state with every step that ran passing,
+/// and the apply printed no check warning; on 1.0.3 the file is not there.
+fn assert_trust_check(wd: &Workdir, apply: &TfOutput, steps: &[&str], ctx: &str) {
+    if wd.version() == TfVersion::V1_0_3 {
+        assert!(!wd.path().join("check.tf").exists(), "{ctx}");
+        return;
+    }
+    let text = apply.combined();
+    assert!(
+        !text.contains("IRSA trust check failed") && !text.contains("Check block assertion failed"),
+        "{ctx}: the trust check warned:\n{text}"
+    );
+    let check = trust_check_state(wd, ctx);
+    assert_eq!(check["ok"], json!(true), "{ctx}: {check}");
+    let names: Vec<&str> = check["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, steps, "{ctx}: {check}");
+    assert!(check["sts_error"].is_null(), "{ctx}: {check}");
+}
+
+/// The values of `data.irsa_trust_check.this` in the state.
+fn trust_check_state(wd: &Workdir, ctx: &str) -> Json {
+    let state = wd.show_json();
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == "data.irsa_trust_check.this")
+        .unwrap_or_else(|| panic!("{ctx}: no data.irsa_trust_check.this in the state: {state}"))
+        ["values"]
+        .clone()
+}
+
+/// A broken chain is a warning of the apply, naming the step, not an error.
+fn assert_trust_check_warns(wd: &Workdir, apply: &TfOutput, step: &str, ctx: &str) {
+    if wd.version() == TfVersion::V1_0_3 {
+        return;
+    }
+    let text = apply.combined();
+    assert!(
+        text.contains("Warning")
+            && text.contains(&format!("IRSA trust check failed at step {step}")),
+        "{ctx}: no trust-check warning at {step}:\n{text}"
+    );
+}
+
+/// The second plan changes nothing. Terraform plans the data source of a
+/// `check` block as a read during apply on every plan, so with `check.tf`
+/// `-detailed-exitcode` says 2; then every planned change must be that read.
 fn assert_plan_clean(wd: &Workdir, ctx: &str) {
-    let out = wd.plan_detailed();
+    let out = wd.run(&[
+        "plan",
+        "-input=false",
+        "-detailed-exitcode",
+        "-out=second.tfplan",
+    ]);
+    if out.code == Some(2) && wd.path().join("check.tf").exists() {
+        let plan = wd.run(&["show", "-json", "second.tfplan"]).assert_success();
+        let plan: Json = serde_json::from_str(&plan.stdout).unwrap();
+        for change in plan["resource_changes"].as_array().into_iter().flatten() {
+            let actions = &change["change"]["actions"];
+            let check_read = change["address"] == "data.irsa_trust_check.this"
+                && change["action_reason"] == "read_because_check_nested"
+                && *actions == json!(["read"]);
+            assert!(
+                check_read || *actions == json!(["no-op"]),
+                "{ctx}: second plan is not empty: {change}\n{out}"
+            );
+        }
+        return;
+    }
     assert_eq!(out.code, Some(0), "{ctx}: second plan is not empty:\n{out}");
 }
 
@@ -273,7 +366,13 @@ fn kubeadm_operator_generated_key(version: TfVersion) {
             "roles": demo_roles(),
         }),
     );
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    assert_trust_check(
+        &wd,
+        &applied,
+        &["discovery", "jwks", "oidc_provider", "trust_policy"],
+        &ctx,
+    );
 
     let issuer = issuer_flag(&wd.output("apiserver_flags"));
     assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
@@ -334,7 +433,8 @@ fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
 
     // Phase 1: no cluster yet. Issuer, roles and the overlay; no JWKS.
     set_vars(&wd, moto, vars(false));
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    assert_trust_check_warns(&wd, &applied, "jwks", &format!("{ctx}, phase 1"));
     let issuer = issuer_flag(&wd.output("apiserver_flags"));
     let overlay = wd.output("ytt_overlay");
     assert!(
@@ -385,7 +485,19 @@ fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
 
     // Phase 2.
     set_vars(&wd, moto, vars(true));
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    assert_trust_check(
+        &wd,
+        &applied,
+        &[
+            "discovery",
+            "jwks",
+            "oidc_provider",
+            "cluster_keys",
+            "trust_policy",
+        ],
+        &format!("{ctx}, phase 2"),
+    );
     assert_eq!(wd.output("kids"), json!([key.kid()]), "{ctx}");
     let webhook: Vec<Json> = wd
         .output("pod_identity_webhook_manifests")
@@ -427,7 +539,19 @@ fn talos_jwks_from_the_apiserver(version: TfVersion) {
             "roles": demo_roles(),
         }),
     );
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    assert_trust_check(
+        &wd,
+        &applied,
+        &[
+            "discovery",
+            "jwks",
+            "oidc_provider",
+            "cluster_keys",
+            "trust_policy",
+        ],
+        &ctx,
+    );
     assert!(
         server.requests().iter().any(|r| r == "GET /openid/v1/jwks"),
         "{ctx}: {:?}",
@@ -499,7 +623,15 @@ fn eks_anywhere_clusters_share_an_existing_bucket(version: TfVersion) {
     };
     // prod runs; dev is being added: its issuer and roles, no key yet.
     set_vars(&wd, moto, vars(false));
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    let five = [
+        "discovery",
+        "jwks",
+        "oidc_provider",
+        "cluster_keys",
+        "trust_policy",
+    ];
+    assert_trust_check(&wd, &applied, &five, &format!("{ctx}, prod only"));
     assert_eq!(
         wd.output("kids")
             .as_object()
@@ -522,9 +654,18 @@ fn eks_anywhere_clusters_share_an_existing_bucket(version: TfVersion) {
     );
     // dev exists now.
     set_vars(&wd, moto, vars(true));
-    wd.apply_ok();
+    let applied = wd.apply_ok();
+    // The check now takes the first created cluster by name: dev.
+    assert_trust_check(&wd, &applied, &five, &format!("{ctx}, both"));
 
     let issuers = wd.output("issuer_urls");
+    if version == TfVersion::Current {
+        assert_eq!(
+            trust_check_state(&wd, &ctx)["issuer_url"],
+            issuers[dev.as_str()],
+            "{ctx}"
+        );
+    }
     let configs = wd.output("pod_iam_config");
     let webhook = yaml_objects(&wd.output("pod_identity_webhook_yaml"));
     assert_webhook(&webhook, "us-east-1", &ctx);

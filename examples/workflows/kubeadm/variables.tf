@@ -51,3 +51,9 @@ variable "s3_use_path_style" {
   type        = bool
   default     = false
 }
+
+variable "trust_check_ca_certificate" {
+  description = "PEM CA certificates the trust check (check.tf) trusts besides the public roots, for a private test setup such as a local emulator. Null for AWS: STS itself accepts only public CAs."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,45 @@
+# The trust chain, proven from outside on every plan and apply, as STS sees
+# it: the documents over public HTTPS, the IAM OIDC provider, and the trust
+# policy of the first role for its first service account. In phase 2 it also
+# checks that the key in the management cluster's `<cluster>-sa` secret is
+# published. In phase 1 the JWKS is not published yet, so the check warns at
+# its `jwks` step until phase 2.
+#
+# `check` blocks need Terraform 1.5 or later: delete this file for older
+# versions (the rest of the workflow works from 1.0).
+
+locals {
+  # The first role by name, and its first service account without wildcards.
+  trust_check_role = try(sort(keys(var.roles))[0], null)
+  trust_check_service_account = try([
+    for sa in var.roles[local.trust_check_role].service_accounts : sa if !can(regex("[*?]", sa))
+  ][0], null)
+}
+
+check "irsa_trust_chain" {
+  data "irsa_trust_check" "this" {
+    issuer_url         = irsa_issuer.this.issuer_url
+    role_arn           = local.trust_check_service_account == null ? null : irsa_role.this[local.trust_check_role].arn
+    service_account    = local.trust_check_service_account
+    tls_ca_certificate = var.trust_check_ca_certificate
+
+    dynamic "cluster" {
+      for_each = var.cluster_created ? [1] : []
+      content {
+        config_path    = pathexpand(var.management_kubeconfig)
+        config_context = var.management_context
+        secret {
+          namespace = var.cluster_namespace
+          name      = "${var.cluster_name}-sa"
+        }
+      }
+    }
+
+    depends_on = [irsa_jwks.this]
+  }
+
+  assert {
+    condition     = data.irsa_trust_check.this.ok
+    error_message = "The IRSA trust chain is broken: ${jsonencode(data.irsa_trust_check.this.steps)}"
+  }
+}
