@@ -325,7 +325,7 @@ fn workflow_guides() -> BTreeMap<String, String> {
             "## Configuration\n\nThe complete root module, `examples/workflows/{name}/`.\n"
         )
         .unwrap();
-        for file in ["main.tf", "variables.tf", "outputs.tf"] {
+        for file in ["main.tf", "check.tf", "variables.tf", "outputs.tf"] {
             if let Some(text) = read_optional(&format!("examples/workflows/{name}/{file}")) {
                 writeln!(
                     out,

@@ -19,8 +19,8 @@
 //! provider's crate, so a mistake there cannot hide itself. Every failure
 //! names the [`Step`] at which the chain broke.
 //!
-//! Used by `tests/integration/e2e_workflows.rs` and, for `make demo`, by the
-//! example `trust_chain_check` (`tests/integration/support/trust_chain_main.rs`).
+//! Used by `tests/integration/e2e_workflows.rs`, as an oracle independent of
+//! the product's own trust check (`irsa_trust_check`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
