@@ -11,7 +11,7 @@ use crate::cluster::{self, ClusterModel};
 use crate::context::ProviderData;
 use crate::domain::arn::role_name_of;
 use crate::domain::service_account::ServiceAccountPattern;
-use crate::domain::trust_check::{Report, Step};
+use crate::domain::trust_check::{Report, Step, StepResult};
 use crate::domain::trust_policy::DEFAULT_AUDIENCE;
 use crate::framework::model as m;
 use crate::framework::validator;
@@ -196,18 +196,36 @@ fn inputs(config: &Value) -> Inputs {
     }
 }
 
-/// The attribute a failing step points at.
-fn path_of(step: Step) -> AttrPath {
-    match step {
+/// The attribute a failing step points at. Terraform can quote an
+/// attribute only, not a block, so a problem of the cluster's keys points
+/// at the key source (an unpublished key) or at the connection setting (the
+/// cluster could not be read) in the `cluster` block.
+fn path_of(failed: &StepResult, cluster_block: &Value) -> AttrPath {
+    let set = |name: &str| !cluster_block.attr(name).is_null();
+    match failed.step {
         Step::Discovery | Step::Jwks | Step::OidcProvider => AttrPath::attr(ISSUER_URL),
-        Step::ClusterKeys => AttrPath::attr(cluster::CLUSTER),
+        Step::ClusterKeys => {
+            let keys = failed.sts_error.is_some();
+            if keys && set(cluster::SECRET) {
+                cluster::secret_at(cluster::NAME)
+            } else if keys && set(cluster::JWKS_ENDPOINT) {
+                cluster::at(cluster::JWKS_ENDPOINT)
+            } else if set(cluster::HOST) {
+                cluster::at(cluster::HOST)
+            } else if set(cluster::CONFIG_PATH) {
+                cluster::at(cluster::CONFIG_PATH)
+            } else {
+                AttrPath::attr(cluster::CLUSTER)
+            }
+        }
         Step::TrustPolicy | Step::AssumeRole => AttrPath::attr(ROLE_ARN),
         Step::Token => AttrPath::attr(SERVICE_ACCOUNT),
     }
 }
 
-/// The one diagnostic of a failed check.
-pub fn failure_diagnostic(report: &Report) -> Option<Diagnostic> {
+/// The one diagnostic of a failed check; `cluster_block` is the configured
+/// `cluster` block (or null).
+pub fn failure_diagnostic(report: &Report, cluster_block: &Value) -> Option<Diagnostic> {
     let failed = report.failure()?;
     let passed: Vec<&str> = report
         .steps
@@ -232,7 +250,7 @@ pub fn failure_diagnostic(report: &Report) -> Option<Diagnostic> {
             format!("IRSA trust check failed at step {}", failed.step.name()),
             detail,
         )
-        .at(path_of(failed.step)),
+        .at(path_of(failed, cluster_block)),
     )
 }
 
@@ -282,7 +300,7 @@ impl ManagedDataSource<ProviderData> for TrustCheck {
             sts: &data.aws.sts_anonymous,
         };
         let report = trust_check::run(&inputs, &clients).await;
-        if let Some(d) = failure_diagnostic(&report) {
+        if let Some(d) = failure_diagnostic(&report, config.attr(cluster::CLUSTER)) {
             diags.push(d);
         }
         let mut state = config;

@@ -424,9 +424,19 @@ pub fn check_provider(
              (irsa_tls_thumbprint computes it)",
         );
     };
+    // STS trusts public CAs only: a chain that needed the extra CA passes
+    // here, for private test setups, and says so.
+    let private = if chain.publicly_trusted {
+        ""
+    } else {
+        "; the host's certificate verified only with the extra CA (tls_ca_certificate), which STS does not trust"
+    };
     StepResult::pass(
         Step::OidcProvider,
-        format!("{} lists the audience {audience:?} and has {thumbs}", p.arn),
+        format!(
+            "{} lists the audience {audience:?} and has {thumbs}{private}",
+            p.arn
+        ),
     )
 }
 

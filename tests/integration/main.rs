@@ -13,6 +13,7 @@ mod e2e_jwks;
 mod e2e_ownership;
 mod e2e_release;
 mod e2e_role;
+mod e2e_trust_check;
 mod e2e_webhook;
 mod e2e_workflows;
 mod fault_matrix;

@@ -91,14 +91,14 @@ fn settings_that_need_others_say_so() {
 fn a_failure_is_one_diagnostic_with_the_fix_and_sts_message() {
     let mut report = Report::default();
     report.push(StepResult::pass(Step::Discovery, "fine"));
-    assert!(failure_diagnostic(&report).is_none());
+    assert!(failure_diagnostic(&report, &Value::Null).is_none());
     report.push(StepResult::fail(
         Step::Jwks,
         "the keys are gone",
         STS_NO_KEY,
         "Publish them",
     ));
-    let d = failure_diagnostic(&report).unwrap();
+    let d = failure_diagnostic(&report, &Value::Null).unwrap();
     assert_eq!(d.summary, "IRSA trust check failed at step jwks");
     assert!(d.detail.contains("the keys are gone"));
     assert!(d.detail.contains("Fix: Publish them."));
@@ -107,6 +107,48 @@ fn a_failure_is_one_diagnostic_with_the_fix_and_sts_message() {
         .contains(&format!("STS tells pods: \"{STS_NO_KEY}\"")));
     assert!(d.detail.contains("Passed before it: discovery."));
     assert_eq!(d.path.unwrap().to_string(), ISSUER_URL);
+}
+
+#[test]
+fn a_cluster_failure_points_at_an_attribute_of_the_cluster_block() {
+    // Terraform quotes attributes only: a path ending at the block itself
+    // would show the whole data source instead.
+    let at = |result: StepResult, block: Value| {
+        let mut report = Report::default();
+        report.push(result);
+        failure_diagnostic(&report, &block)
+            .unwrap()
+            .path
+            .unwrap()
+            .to_string()
+    };
+    let unpublished = || {
+        StepResult::fail(
+            Step::ClusterKeys,
+            "kid k is not published",
+            STS_NO_KEY,
+            "Publish it",
+        )
+    };
+    let unreadable = || StepResult::unchecked(Step::ClusterKeys, "connection refused", "Check it");
+    let secret = m::object([
+        (cluster::HOST, Value::string("https://10.0.0.1:6443")),
+        (
+            cluster::SECRET,
+            m::object([
+                (cluster::NAMESPACE, Value::string("capi")),
+                (cluster::NAME, Value::string("c1-sa")),
+            ]),
+        ),
+    ]);
+    let jwks = m::object([
+        (cluster::CONFIG_PATH, Value::string("kubeconfig")),
+        (cluster::JWKS_ENDPOINT, Value::Bool(true)),
+    ]);
+    assert_eq!(at(unpublished(), secret.clone()), "cluster.secret.name");
+    assert_eq!(at(unpublished(), jwks.clone()), "cluster.jwks_endpoint");
+    assert_eq!(at(unreadable(), secret), "cluster.host");
+    assert_eq!(at(unreadable(), jwks), "cluster.config_path");
 }
 
 #[tokio::test]

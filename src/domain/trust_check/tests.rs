@@ -123,6 +123,16 @@ fn the_provider_must_exist_list_the_audience_and_match_thumbprints() {
     assert_eq!(r.sts_error.as_deref(), Some(STS_THUMBPRINT));
     let upper = facts(&["sts.amazonaws.com"], &[&"AA".repeat(20)]);
     assert!(check_provider(ISSUER, "sts.amazonaws.com", Some(&upper), &private).ok);
+    // A chain that needed the extra CA passes, and the detail says STS
+    // would not trust it.
+    let none = facts(&["sts.amazonaws.com"], &[]);
+    let r = check_provider(ISSUER, "sts.amazonaws.com", Some(&none), &private);
+    assert!(
+        r.ok && r.detail.contains("which STS does not trust"),
+        "{r:?}"
+    );
+    let r = check_provider(ISSUER, "sts.amazonaws.com", Some(&none), &public);
+    assert!(!r.detail.contains("STS does not trust"), "{r:?}");
 }
 
 fn published(keys: &[PublicKey]) -> Vec<PublishedKey> {
@@ -137,7 +147,13 @@ fn published(keys: &[PublicKey]) -> Vec<PublishedKey> {
 #[test]
 fn every_cluster_key_must_be_published() {
     let (a, b) = (key(RSA2048), key(EC_P256));
-    assert!(check_cluster_keys(&[a.clone()], &published(&[a.clone(), b.clone()])).ok);
+    assert!(
+        check_cluster_keys(
+            std::slice::from_ref(&a),
+            &published(&[a.clone(), b.clone()])
+        )
+        .ok
+    );
     let r = check_cluster_keys(&[a.clone(), b.clone()], &published(&[a]));
     assert!(!r.ok && r.detail.contains(&b.kid()));
     assert!(!check_cluster_keys(&[], &[]).ok);
