@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            ::log::error!("{e}");
+            ::tracing::error!("{e}");
             eprintln!("terraform-provider-irsa: {e}");
             ExitCode::from(1)
         }
@@ -72,10 +72,10 @@ fn ignore_interrupts() {
                 let mut count = 0u64;
                 while sigint.recv().await.is_some() {
                     count += 1;
-                    ::log::debug!("ignoring interrupt signal ({count}); waiting for Terraform to stop the provider");
+                    ::tracing::debug!("ignoring interrupt signal ({count}); waiting for Terraform to stop the provider");
                 }
             });
         }
-        Err(e) => ::log::warn!("cannot handle SIGINT: {e}"),
+        Err(e) => ::tracing::warn!("cannot handle SIGINT: {e}"),
     }
 }

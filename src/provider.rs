@@ -154,7 +154,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
             return None;
         }
         let settings = settings(config);
-        log::debug!(
+        tracing::debug!(
             "configuring: region={:?} profile={:?} endpoints={:?} path_style={}",
             settings.region,
             settings.profile,

@@ -82,7 +82,7 @@ pub async fn remove_statements(c: &Client, bucket: &str, sids: &[String]) -> Res
         Ok(PolicyChange::Unchanged) => Ok(()),
         // A policy S3 accepted but we cannot read: leave it be.
         Err(e) => {
-            log::warn!("bucket policy of {bucket}: {e}");
+            tracing::warn!("bucket policy of {bucket}: {e}");
             Ok(())
         }
     }

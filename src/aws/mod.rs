@@ -10,6 +10,7 @@
 //! provider's pure data sources work on a machine with no AWS set-up at all.
 
 pub mod bucket_policy;
+pub mod call_log;
 pub mod error;
 pub mod iam_role;
 pub mod oidc_provider;
@@ -113,16 +114,17 @@ pub async fn connect(settings: &Settings) -> Clients {
     }
     let shared = loader.load().await;
 
-    let mut s3 =
-        aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.s3_use_path_style);
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared)
+        .force_path_style(settings.s3_use_path_style)
+        .interceptor(call_log::CallLog);
     if let Some(url) = &settings.endpoints.s3 {
         s3 = s3.endpoint_url(url);
     }
-    let mut iam = aws_sdk_iam::config::Builder::from(&shared);
+    let mut iam = aws_sdk_iam::config::Builder::from(&shared).interceptor(call_log::CallLog);
     if let Some(url) = &settings.endpoints.iam {
         iam = iam.endpoint_url(url);
     }
-    let mut sts = aws_sdk_sts::config::Builder::from(&shared);
+    let mut sts = aws_sdk_sts::config::Builder::from(&shared).interceptor(call_log::CallLog);
     sts.set_credentials_provider(None);
     if let Some(url) = &settings.endpoints.sts {
         sts = sts.endpoint_url(url);

@@ -110,13 +110,13 @@ pub async fn create_own(
     let existing = match looked_up {
         Ok(p) => p,
         Err(lookup) => {
-            log::warn!("after {err}, the provider for {url} could not be looked up: {lookup}");
+            tracing::warn!("after {err}, the provider for {url} could not be looked up: {lookup}");
             return Err(err.into());
         }
     };
     let arn = existing.arn.clone();
     if existing.creation_token.as_deref() == Some(token.as_str()) {
-        log::info!("CreateOpenIDConnectProvider for {url} reported a failure after creating {arn} ({err}); continuing with it");
+        tracing::info!("CreateOpenIDConnectProvider for {url} reported a failure after creating {arn} ({err}); continuing with it");
         Ok(arn)
     } else {
         Err(CreateError::Exists {

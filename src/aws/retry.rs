@@ -31,7 +31,7 @@ where
     loop {
         match op().await {
             Err(e) if retryable(&e) && start.elapsed() + delay < bound => {
-                log::debug!("retrying in {delay:?} after: {e}");
+                tracing::debug!("retrying in {delay:?} after: {e}");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }

@@ -184,6 +184,21 @@ impl Cluster {
         &self.host
     }
 
+    /// One DEBUG line per call: method, path, status, duration. Never the
+    /// body, the token or the kubeconfig.
+    fn log_call(&self, method: &str, path: &str, started: std::time::Instant, status: u16) {
+        let duration_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(
+            target: "irsa::kube",
+            host = self.host.as_str(),
+            method,
+            path,
+            status = u64::from(status),
+            duration_ms,
+            "Kubernetes call {method} {path}: HTTP {status} in {duration_ms} ms"
+        );
+    }
+
     /// The text of one key of a secret. Only that key is kept.
     pub async fn secret_value(
         &self,
@@ -193,7 +208,15 @@ impl Cluster {
     ) -> Result<String, KubeError> {
         let api: ::kube::Api<Secret> = ::kube::Api::namespaced(self.client.clone(), namespace);
         let what = format!("secret {namespace}/{name}");
-        let secret = match api.get(name).await {
+        let started = std::time::Instant::now();
+        let answer = api.get(name).await;
+        self.log_call(
+            "GET",
+            &format!("/api/v1/namespaces/{namespace}/secrets/{name}"),
+            started,
+            status_of(&answer, 200),
+        );
+        let secret = match answer {
             Ok(s) => s,
             Err(::kube::Error::Api(status)) if status.code == 404 => {
                 return Err(KubeError::SecretNotFound {
@@ -238,7 +261,10 @@ impl Cluster {
                 host: self.host.clone(),
                 reason: e.to_string(),
             })?;
-        match self.client.request_text(request).await {
+        let started = std::time::Instant::now();
+        let answer = self.client.request_text(request).await;
+        self.log_call("GET", "/openid/v1/jwks", started, status_of(&answer, 200));
+        match answer {
             Ok(text) => Ok(text),
             Err(::kube::Error::Api(status)) if !matches!(status.code, 401 | 403) => {
                 Err(KubeError::JwksUnavailable {
@@ -321,10 +347,17 @@ impl Cluster {
             ..TokenRequest::default()
         };
         let what = format!("serviceaccounts/{name}/token in namespace {namespace}");
-        match api
+        let started = std::time::Instant::now();
+        let answer = api
             .create_token_request(name, &::kube::api::PostParams::default(), &request)
-            .await
-        {
+            .await;
+        self.log_call(
+            "POST",
+            &format!("/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token"),
+            started,
+            status_of(&answer, 201),
+        );
+        match answer {
             Ok(answer) => answer
                 .status
                 .map(|s| secrecy::SecretString::from(s.token))
@@ -341,6 +374,16 @@ impl Cluster {
             }
             Err(e) => Err(classify(&self.host, &what, e)),
         }
+    }
+}
+
+/// The HTTP status an answer had: `ok` for a success, the API's code for
+/// its refusal, 0 when no answer came.
+fn status_of<T>(answer: &Result<T, ::kube::Error>, ok: u16) -> u16 {
+    match answer {
+        Ok(_) => ok,
+        Err(::kube::Error::Api(status)) => status.code,
+        Err(_) => 0,
     }
 }
 

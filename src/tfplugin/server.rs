@@ -16,6 +16,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixStream;
 use tonic::{Request, Response, Status};
+use tracing::Instrument as _;
 
 use super::function::{self, Function, FunctionError, Signature};
 use super::proto::health::{self, health_server};
@@ -194,6 +195,20 @@ fn diags_out(d: Diagnostics) -> Vec<proto::Diagnostic> {
 
 fn unsupported(what: &str) -> Vec<proto::Diagnostic> {
     diags_out(Diagnostic::error("Unsupported", format!("This provider has no {what}.")).into())
+}
+
+/// The span of one RPC, with the fields terraform-plugin-log uses; every
+/// log line written while it runs carries them.
+fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::info_span!(
+        "rpc",
+        tf_rpc = rpc,
+        tf_resource_type = type_name,
+        tf_req_id = format!("{:08x}-{id}", std::process::id()).as_str(),
+        tf_provider_addr = super::log::PROVIDER_ADDR,
+    )
 }
 
 /// Run `fut` unless the stop token fires first.
@@ -397,6 +412,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::read_resource::Request>,
     ) -> Rsp<proto::read_resource::Response> {
         let req = req.into_inner();
+        let span = rpc_span("ReadResource", &req.type_name);
         let private = req.private.clone();
         let mut diags = Diagnostics::new();
         let new_state = async {
@@ -414,6 +430,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 }
             }
         }
+        .instrument(span)
         .await;
         let new_state = match new_state {
             Ok(v) => encode(&v),
@@ -435,6 +452,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::plan_resource_change::Request>,
     ) -> Rsp<proto::plan_resource_change::Response> {
         let req = req.into_inner();
+        let span = rpc_span("PlanResourceChange", &req.type_name);
         let private = req.prior_private.clone();
         let mut diags = Diagnostics::new();
         let planned = async {
@@ -461,6 +479,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 None => Err(cancelled()),
             }
         }
+        .instrument(span)
         .await;
         let (planned_state, requires_replace) = match planned {
             Ok((v, rr)) if !diags.has_errors() => {
@@ -487,6 +506,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::apply_resource_change::Request>,
     ) -> Rsp<proto::apply_resource_change::Response> {
         let req = req.into_inner();
+        let span = rpc_span("ApplyResourceChange", &req.type_name);
         let private = req.planned_private.clone();
         let mut diags = Diagnostics::new();
         let new_state = async {
@@ -513,6 +533,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 .await;
             Ok::<_, Diagnostics>(v.conform(&entry.ty))
         }
+        .instrument(span)
         .await;
         let new_state = match new_state {
             Ok(v) => encode(&v),
@@ -534,6 +555,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::import_resource_state::Request>,
     ) -> Rsp<proto::import_resource_state::Response> {
         let req = req.into_inner();
+        let span = rpc_span("ImportResourceState", &req.type_name);
         let mut diags = Diagnostics::new();
         let imported = async {
             let entry = self.resource(&req.type_name)?;
@@ -553,6 +575,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 None => Err(cancelled()),
             }
         }
+        .instrument(span)
         .await;
         let imported_resources = match imported {
             Ok(r) if !diags.has_errors() => r,
@@ -585,6 +608,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::read_data_source::Request>,
     ) -> Rsp<proto::read_data_source::Response> {
         let req = req.into_inner();
+        let span = rpc_span("ReadDataSource", &req.type_name);
         let mut diags = Diagnostics::new();
         let state = async {
             let entry = self.data_source(&req.type_name)?;
@@ -596,6 +620,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 None => Err(cancelled()),
             }
         }
+        .instrument(span)
         .await;
         let state = match state {
             Ok(v) if !diags.has_errors() => encode(&v),
@@ -723,7 +748,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         &self,
         _: Request<proto::stop_provider::Request>,
     ) -> Rsp<proto::stop_provider::Response> {
-        log::info!("stop requested: cancelling operations in flight");
+        tracing::info!("stop requested: cancelling operations in flight");
         let mut token = self.inner.stop.lock().expect("stop lock");
         token.cancel();
         *token = CancellationToken::new();
@@ -765,7 +790,7 @@ impl PluginServices {
 #[tonic::async_trait]
 impl grpc_controller_server::GrpcController for PluginServices {
     async fn shutdown(&self, _: Request<plugin::Empty>) -> Rsp<plugin::Empty> {
-        log::debug!("shutdown requested by terraform");
+        tracing::debug!("shutdown requested by terraform");
         self.shutdown.cancel();
         Ok(Response::new(plugin::Empty {}))
     }
@@ -883,7 +908,7 @@ pub async fn serve<P: Provider>(
             let sock = match listener.accept().await {
                 Ok((sock, _)) => sock,
                 Err(e) => {
-                    log::error!("accepting a connection failed: {e}");
+                    tracing::error!("accepting a connection failed: {e}");
                     continue;
                 }
             };
@@ -896,7 +921,7 @@ pub async fn serve<P: Provider>(
                     Ok(stream) => {
                         let _ = tx.send(Ok(TlsConn(stream))).await;
                     }
-                    Err(e) => log::warn!(
+                    Err(e) => tracing::warn!(
                         "refused a connection without the expected client certificate: {e}"
                     ),
                 }
@@ -913,6 +938,6 @@ pub async fn serve<P: Provider>(
     served
         .await
         .map_err(|e| handshake::HandshakeError::Serve(e.to_string()))?;
-    log::debug!("server stopped");
+    tracing::debug!("server stopped");
     Ok(())
 }

@@ -10,6 +10,7 @@ mod e2e_functions;
 mod e2e_import;
 mod e2e_issuer;
 mod e2e_jwks;
+mod e2e_logs;
 mod e2e_ownership;
 mod e2e_release;
 mod e2e_role;

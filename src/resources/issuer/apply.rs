@@ -121,12 +121,16 @@ impl Converge<'_> {
         match s3::create_bucket(s3c, bucket, &self.issuer.region).await {
             Ok(()) => Ok(()),
             Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
-                log::info!("CreateBucket of {bucket} answered {e}: the bucket this apply created");
+                tracing::info!(
+                    "CreateBucket of {bucket} answered {e}: the bucket this apply created"
+                );
                 Ok(())
             }
             Err(e) if e.may_have_happened() => match s3::bucket_exists(s3c, bucket).await {
                 Ok(true) => {
-                    log::info!("CreateBucket of {bucket} failed ({e}) after creating the bucket");
+                    tracing::info!(
+                        "CreateBucket of {bucket} failed ({e}) after creating the bucket"
+                    );
                     Ok(())
                 }
                 _ => Err(at_bucket(e)),

@@ -42,7 +42,7 @@ async fn create_role(
     }
     match iam_role::get_role(&data.aws.iam, new.name).await {
         Ok(Some(role)) if tags::created_with(&role.tags, &token) => {
-            log::info!(
+            tracing::info!(
                 "CreateRole for {} reported a failure after creating the role ({err}); continuing with it",
                 new.name
             );
@@ -126,7 +126,7 @@ async fn true_state(data: &ProviderData, name: &str, like: &RoleModel, fallback:
         Ok(Some(live)) => RoleModel::from_live(&live, like).to_value(),
         Ok(None) => Value::Null,
         Err(e) => {
-            log::warn!("cannot read role {name} back after a failed apply: {e}");
+            tracing::warn!("cannot read role {name} back after a failed apply: {e}");
             fallback
         }
     }
