@@ -22,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::background::{test_ca, Background};
+
 use base64::Engine;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
@@ -44,28 +46,15 @@ struct State {
 
 /// The running server; it stops when dropped.
 pub struct KubeApiServer {
-    port: u16,
     ca_pem: String,
     state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Background,
 }
 
 impl KubeApiServer {
     /// Start on a free port, accepting `token`.
     pub fn start(token: &str) -> KubeApiServer {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "stand-in kubernetes CA");
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let (ca_cert, issuer) = test_ca("stand-in kubernetes CA");
 
         let server_key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
@@ -90,53 +79,29 @@ impl KubeApiServer {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
-        // The server runs on a thread of its own with its own runtime, so it
-        // serves sync and async tests alike.
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
             token: token.to_owned(),
             ..Default::default()
         }));
         let shared = state.clone();
-        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let sock = tokio::select! {
-                        accepted = listener.accept() => match accepted {
-                            Ok((sock, _)) => sock,
-                            Err(_) => continue,
-                        },
-                        _ = &mut stopped => return,
-                    };
-                    let (acceptor, state) = (acceptor.clone(), shared.clone());
-                    tokio::spawn(async move {
-                        if let Ok(tls) = acceptor.accept(sock).await {
-                            let _ = serve_connection(tls, state).await;
-                        }
-                    });
+        let server = Background::serve(move |sock| {
+            let (acceptor, state) = (acceptor.clone(), shared.clone());
+            async move {
+                if let Ok(tls) = acceptor.accept(sock).await {
+                    let _ = serve_connection(tls, state).await;
                 }
-            });
+            }
         });
         KubeApiServer {
-            port,
             ca_pem: ca_cert.pem(),
             state,
-            stop: Some(stop),
-            thread: Some(thread),
+            server,
         }
     }
 
     /// `https://127.0.0.1:<port>`.
     pub fn host(&self) -> String {
-        format!("https://127.0.0.1:{}", self.port)
+        format!("https://127.0.0.1:{}", self.server.port())
     }
 
     /// The CA certificate that signed the server's certificate.
@@ -217,17 +182,6 @@ impl KubeApiServer {
         let path = dir.join("kubeconfig");
         std::fs::write(&path, text).unwrap();
         path
-    }
-}
-
-impl Drop for KubeApiServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tempfile::TempDir;
 
+pub mod background;
 pub mod fault_proxy;
 pub mod kube_apiserver;
 pub mod public_https;

@@ -8,6 +8,8 @@
 //! standard input closes.
 #![allow(dead_code)]
 
+#[path = "background.rs"]
+mod background;
 #[path = "public_https.rs"]
 mod public_https;
 

@@ -37,6 +37,8 @@ use rustls::sign::CertifiedKey;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use super::background::{test_ca, Background};
+
 /// The hosts [`PublicEndpoint::env`] keeps off the proxy: moto and the
 /// stand-in API server are reached directly.
 pub const NO_PROXY: &str = "127.0.0.1,localhost";
@@ -80,11 +82,9 @@ struct Shared {
 
 /// The running proxy; it stops when dropped.
 pub struct PublicEndpoint {
-    port: u16,
     ca_pem: String,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Background,
 }
 
 impl PublicEndpoint {
@@ -97,21 +97,11 @@ impl PublicEndpoint {
             .trim_end_matches('/')
             .to_owned();
 
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "stand-in public CA");
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let (ca_cert, issuer) = test_ca("stand-in public CA");
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let certs = Certs {
             ca_der: ca_cert.der().clone(),
-            issuer: rcgen::Issuer::new(ca_params, ca_key),
+            issuer,
             provider: provider.clone(),
             cache: Mutex::new(HashMap::new()),
         };
@@ -123,9 +113,6 @@ impl PublicEndpoint {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
             moto,
             knobs: Mutex::default(),
@@ -133,37 +120,16 @@ impl PublicEndpoint {
             tunnels: Mutex::default(),
         });
         let state = shared.clone();
-        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        // Its own thread and runtime, so that sync and async tests alike can
-        // use it (as the stand-in API server does).
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let sock = tokio::select! {
-                        accepted = listener.accept() => match accepted {
-                            Ok((sock, _)) => sock,
-                            Err(_) => continue,
-                        },
-                        _ = &mut stopped => return,
-                    };
-                    let (acceptor, state) = (acceptor.clone(), state.clone());
-                    tokio::spawn(async move {
-                        let _ = serve_proxy(sock, acceptor, state).await;
-                    });
-                }
-            });
+        let server = Background::serve(move |sock| {
+            let (acceptor, state) = (acceptor.clone(), state.clone());
+            async move {
+                let _ = serve_proxy(sock, acceptor, state).await;
+            }
         });
         PublicEndpoint {
-            port,
             ca_pem: ca_cert.pem(),
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
+            server,
         }
     }
 
@@ -174,7 +140,7 @@ impl PublicEndpoint {
 
     /// `http://127.0.0.1:<port>`.
     pub fn proxy_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.server.port())
     }
 
     /// `HTTPS_PROXY` and `https_proxy` set to [`proxy_url`](Self::proxy_url),
@@ -224,17 +190,6 @@ impl PublicEndpoint {
     /// The `CONNECT` targets received so far, e.g. `b.s3.us-east-1.amazonaws.com:443`.
     pub fn tunnels(&self) -> Vec<String> {
         self.shared.tunnels.lock().unwrap().clone()
-    }
-}
-
-impl Drop for PublicEndpoint {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
