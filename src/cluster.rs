@@ -10,13 +10,14 @@
 
 use crate::attributes::{self, rule};
 use crate::context::ProviderData;
+use crate::domain::certificates;
 use crate::domain::cluster_keys::{self, DEFAULT_SECRET_KEY};
 use crate::domain::keys::PublicKey;
 use crate::errors::ToDiagnostic;
 use crate::framework::model as m;
 use crate::framework::validator;
 use crate::framework::{Attr, BlockSpec, Constraint};
-use crate::kube::{Cluster, Connection, KeySource, KubeError, SigningKeysError};
+use crate::kube::{Cluster, Connection, Exec, KeySource, KubeError, SigningKeysError};
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Mode, Value};
 
 /// The name of the block.
@@ -29,6 +30,19 @@ pub const TOKEN: &str = "token";
 pub const CLUSTER_CA_CERTIFICATE: &str = "cluster_ca_certificate";
 pub const JWKS_ENDPOINT: &str = "jwks_endpoint";
 pub const SECRET: &str = "secret";
+pub const CONFIG_PATHS: &str = "config_paths";
+pub const CLIENT_CERTIFICATE: &str = "client_certificate";
+pub const CLIENT_KEY: &str = "client_key";
+pub const INSECURE: &str = "insecure";
+pub const TLS_SERVER_NAME: &str = "tls_server_name";
+pub const PROXY_URL: &str = "proxy_url";
+pub const EXEC: &str = "exec";
+
+/// The attributes of the `exec` block.
+pub const EXEC_API_VERSION: &str = "api_version";
+pub const EXEC_COMMAND: &str = "command";
+pub const EXEC_ARGS: &str = "args";
+pub const EXEC_ENV: &str = "env";
 
 /// The attributes of the `secret` block inside `cluster`.
 pub const NAMESPACE: &str = "namespace";
@@ -131,14 +145,87 @@ pub fn block(description: &str, keys: Keys) -> BlockSpec {
              shows). Each key's `kid` is derived again from the key, and a key served with a different `kid` is \
              refused. Needs Kubernetes 1.20+ and `get` on that URL (`system:service-account-issuer-discovery`).",
         ))
+        .attr(Attr::string_list(
+            CONFIG_PATHS,
+            Optional,
+            "Several kubeconfig files, merged in order as `KUBECONFIG` merges them; instead of `config_path`. \
+             Only the paths are stored.",
+        ))
+        .attr(
+            Attr::string(
+                CLIENT_CERTIFICATE,
+                Optional,
+                "PEM client certificate for `host`, with `client_key`.",
+            )
+            .validate(validator::string(|v| {
+                certificates::validate_ca_certificates_pem(v)
+                    .map(|_| ())
+                    .map_err(|e| Diagnostic::error("Invalid client certificate", e.to_string()))
+            })),
+        )
+        .attr(
+            Attr::string(
+                CLIENT_KEY,
+                Optional,
+                "PEM private key of `client_certificate`. Never logged; write-only on Terraform 1.11 and later, \
+                 like `token`.",
+            )
+            .sensitive()
+            .write_only()
+            .validate(validator::string(|v| {
+                certificates::validate_private_key_pem(v)
+                    .map_err(|e| Diagnostic::error("Invalid client key", e.to_string()))
+            })),
+        )
+        .attr(Attr::bool(
+            INSECURE,
+            Optional,
+            "Do not verify the API server's certificate. For test clusters only. Default `false`.",
+        ))
+        .attr(Attr::string(
+            TLS_SERVER_NAME,
+            Optional,
+            "The name to verify the API server's certificate for, when it differs from the host in the URL.",
+        ))
+        .attr(
+            Attr::string(
+                PROXY_URL,
+                Optional,
+                "Proxy for the API server (`http://`, `https://` or `socks5://`), over a kubeconfig's `proxy-url` \
+                 and `HTTPS_PROXY`.",
+            )
+            .validate(validator::string(validate_proxy_url)),
+        )
         .block(SECRET, secret)
+        .block(
+            EXEC,
+            BlockSpec::new(
+                "A client-go credential plugin for `host`, as a kubeconfig's `users[].user.exec`: the command prints \
+                 an `ExecCredential` whose token is used. Kubeconfig exec plugins work as well, through \
+                 `config_path`.",
+            )
+            .attr(Attr::string(
+                EXEC_API_VERSION,
+                Required,
+                "The `ExecCredential` API version, e.g. `client.authentication.k8s.io/v1beta1`.",
+            ))
+            .attr(Attr::string(EXEC_COMMAND, Required, "The command to run."))
+            .attr(Attr::string_list(EXEC_ARGS, Optional, "Its arguments."))
+            .attr(Attr::string_map(
+                EXEC_ENV,
+                Optional,
+                "Environment variables for it, besides this process's.",
+            )),
+        )
         .constraint(
-            Constraint::conflicts_with(&[CONFIG_PATH, HOST]).when_conflicting(
+            Constraint::conflicts_with(&[CONFIG_PATH, CONFIG_PATHS, HOST]).when_conflicting(
                 "Conflicting connection settings",
-                "Set either config_path (with config_context) or host (with token and cluster_ca_certificate), \
-                 not both.",
+                "Set either config_path or config_paths (with config_context), or host (with token, \
+                 cluster_ca_certificate, client_certificate or exec), not both.",
             ),
         )
+        .constraint(Constraint::required_with(CLIENT_CERTIFICATE, &[CLIENT_KEY]))
+        .constraint(Constraint::required_with(CLIENT_KEY, &[CLIENT_CERTIFICATE]))
         .constraint(match keys {
             Keys::Required => Constraint::exactly_one_of(&[SECRET, JWKS_ENDPOINT])
                 .when_conflicting(TWO_SOURCES.0, TWO_SOURCES.1)
@@ -164,6 +251,21 @@ fn kube_config_path() -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
+fn validate_proxy_url(url: &str) -> Result<(), Diagnostic> {
+    let ok = ["http://", "https://", "socks5://"]
+        .iter()
+        .any(|p| url.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
+        && url.parse::<http::Uri>().is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(Diagnostic::error(
+            "Invalid proxy URL",
+            format!("proxy_url {url:?} must be a URL like http://proxy.example.com:3128."),
+        ))
+    }
+}
+
 fn validate_host(host: &str) -> Result<(), Diagnostic> {
     if host.starts_with("https://") || host.starts_with("http://") {
         Ok(())
@@ -187,10 +289,21 @@ pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
         Value::Null => Some(false),
         _ => Some(true),
     };
-    let kubeconfig_only = state(CONFIG_PATH) == Some(true) && state(HOST) == Some(false);
-    let host_only = state(HOST) == Some(true) && state(CONFIG_PATH) == Some(false);
+    let any_path = match (state(CONFIG_PATH), state(CONFIG_PATHS)) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    };
+    let kubeconfig_only = any_path == Some(true) && state(HOST) == Some(false);
+    let host_only = state(HOST) == Some(true) && any_path == Some(false);
     if kubeconfig_only {
-        for name in [TOKEN, CLUSTER_CA_CERTIFICATE] {
+        for name in [
+            TOKEN,
+            CLUSTER_CA_CERTIFICATE,
+            CLIENT_CERTIFICATE,
+            CLIENT_KEY,
+            EXEC,
+        ] {
             if state(name) == Some(true) {
                 diags.push(
                     Diagnostic::error(
@@ -206,10 +319,7 @@ pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
     }
     // Neither: the kubeconfig named by KUBE_CONFIG_PATH, as the kubernetes
     // provider reads it.
-    if state(CONFIG_PATH) == Some(false)
-        && state(HOST) == Some(false)
-        && kube_config_path().is_none()
-    {
+    if any_path == Some(false) && state(HOST) == Some(false) && kube_config_path().is_none() {
         diags.push(
             Diagnostic::error(
                 "No connection settings",
@@ -235,15 +345,22 @@ pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
 /// later never holds.
 pub fn with_token(planned: &Value, config: &Value) -> Value {
     let mut cluster = planned.clone();
-    cluster.set_attr(TOKEN, config.attr(TOKEN).clone());
+    for name in WRITE_ONLY {
+        cluster.set_attr(name, config.attr(name).clone());
+    }
     cluster
 }
+
+/// The block's write-only attributes.
+const WRITE_ONLY: [&str; 2] = [TOKEN, CLIENT_KEY];
 
 /// The cluster block as plans and state hold it: without the token where
 /// Terraform supports write-only attributes.
 pub fn stored(data: &ProviderData, mut cluster: Value) -> Value {
     if data.write_only_supported() {
-        cluster.set_attr(TOKEN, Value::Null);
+        for name in WRITE_ONLY {
+            cluster.set_attr(name, Value::Null);
+        }
     }
     cluster
 }
@@ -252,12 +369,28 @@ pub fn stored(data: &ProviderData, mut cluster: Value) -> Value {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterModel {
     pub config_path: Option<String>,
+    pub config_paths: Option<Vec<String>>,
+    pub client_certificate: Option<String>,
+    pub client_key: Option<String>,
+    pub insecure: Option<bool>,
+    pub tls_server_name: Option<String>,
+    pub proxy_url: Option<String>,
+    pub exec: Option<ExecModel>,
     pub config_context: Option<String>,
     pub host: Option<String>,
     pub token: Option<String>,
     pub cluster_ca_certificate: Option<String>,
     pub jwks_endpoint: Option<bool>,
     pub secret: Option<SecretModel>,
+}
+
+/// The `exec` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecModel {
+    pub api_version: Option<String>,
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+    pub env: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The `secret` block.
@@ -272,8 +405,21 @@ impl ClusterModel {
     /// `None` when the block is absent.
     pub fn from_value(v: &Value) -> Option<ClusterModel> {
         let secret = v.attr(SECRET);
+        let exec = v.attr(EXEC);
         matches!(v, Value::Object(_)).then(|| ClusterModel {
             config_path: m::string(v, CONFIG_PATH),
+            config_paths: m::string_list(v, CONFIG_PATHS),
+            client_certificate: m::string(v, CLIENT_CERTIFICATE),
+            client_key: m::string(v, CLIENT_KEY),
+            insecure: m::bool(v, INSECURE),
+            tls_server_name: m::string(v, TLS_SERVER_NAME),
+            proxy_url: m::string(v, PROXY_URL),
+            exec: matches!(exec, Value::Object(_)).then(|| ExecModel {
+                api_version: m::string(exec, EXEC_API_VERSION),
+                command: m::string(exec, EXEC_COMMAND),
+                args: m::string_list(exec, EXEC_ARGS),
+                env: m::string_map(exec, EXEC_ENV),
+            }),
             config_context: m::string(v, CONFIG_CONTEXT),
             host: m::string(v, HOST),
             token: m::string(v, TOKEN),
@@ -295,8 +441,29 @@ impl ClusterModel {
                 (SECRET_KEY, m::opt_string(s.key.as_deref())),
             ])
         });
+        let exec = self.exec.as_ref().map_or(Value::Null, |e| {
+            m::object([
+                (EXEC_API_VERSION, m::opt_string(e.api_version.as_deref())),
+                (EXEC_COMMAND, m::opt_string(e.command.as_deref())),
+                (EXEC_ARGS, m::list_value(e.args.as_deref())),
+                (EXEC_ENV, m::map_value(e.env.as_ref())),
+            ])
+        });
         m::object([
             (CONFIG_PATH, m::opt_string(self.config_path.as_deref())),
+            (CONFIG_PATHS, m::list_value(self.config_paths.as_deref())),
+            (
+                CLIENT_CERTIFICATE,
+                m::opt_string(self.client_certificate.as_deref()),
+            ),
+            (CLIENT_KEY, m::opt_string(self.client_key.as_deref())),
+            (INSECURE, self.insecure.map_or(Value::Null, Value::Bool)),
+            (
+                TLS_SERVER_NAME,
+                m::opt_string(self.tls_server_name.as_deref()),
+            ),
+            (PROXY_URL, m::opt_string(self.proxy_url.as_deref())),
+            (EXEC, exec),
             (
                 CONFIG_CONTEXT,
                 m::opt_string(self.config_context.as_deref()),
@@ -316,15 +483,28 @@ impl ClusterModel {
     }
 
     pub fn connection(&self) -> Connection {
+        let paths = self.config_paths.clone().unwrap_or_default();
         Connection {
-            config_path: match (&self.config_path, &self.host) {
-                (None, None) => kube_config_path(),
-                (path, _) => path.clone(),
+            config_path: match (&self.config_path, &self.host, paths.is_empty()) {
+                (None, None, true) => kube_config_path(),
+                (path, _, _) => path.clone(),
             },
+            config_paths: paths,
             config_context: self.config_context.clone(),
             host: self.host.clone(),
             token: self.token.clone(),
             cluster_ca_certificate: self.cluster_ca_certificate.clone(),
+            client_certificate: self.client_certificate.clone(),
+            client_key: self.client_key.clone(),
+            exec: self.exec.as_ref().map(|e| Exec {
+                api_version: e.api_version.clone().unwrap_or_default(),
+                command: e.command.clone().unwrap_or_default(),
+                args: e.args.clone().unwrap_or_default(),
+                env: e.env.clone().unwrap_or_default(),
+            }),
+            insecure: self.insecure == Some(true),
+            tls_server_name: self.tls_server_name.clone(),
+            proxy_url: self.proxy_url.clone(),
         }
     }
 

@@ -26,6 +26,24 @@ pub enum CertificateError {
     Unreadable { index: usize, reason: String },
 }
 
+/// Check a PEM private key (PKCS#8, PKCS#1 or SEC 1): one block whose label
+/// names a private key. The message never quotes the key.
+pub fn validate_private_key_pem(input: &str) -> Result<(), CertificateError> {
+    let blocks = pem::parse_many(input)
+        .map_err(|_| CertificateError::Malformed("the text is not a PEM private key".into()))?;
+    match blocks.as_slice() {
+        [one] if one.tag().ends_with("PRIVATE KEY") && !one.tag().contains("ENCRYPTED") => Ok(()),
+        [one] => Err(CertificateError::Malformed(format!(
+            "the block is a {:?}, not an unencrypted PRIVATE KEY",
+            one.tag()
+        ))),
+        _ => Err(CertificateError::Malformed(format!(
+            "expected one PEM private key block, found {} blocks",
+            blocks.len()
+        ))),
+    }
+}
+
 /// Check a PEM bundle of CA certificates; returns how many it holds.
 pub fn validate_ca_certificates_pem(input: &str) -> Result<usize, CertificateError> {
     // Refuse a private key before decoding anything, so that its content
@@ -81,6 +99,21 @@ mod tests {
             validate_ca_certificates_pem(&format!("{RSA_CERT}\n{EC_CERT}")),
             Ok(2)
         );
+    }
+
+    #[test]
+    fn private_keys_are_checked_without_quoting_them() {
+        use crate::domain::test_support::{PRIVATE_EC, PRIVATE_PKCS8, RSA2048_CERT};
+        assert!(validate_private_key_pem(PRIVATE_PKCS8).is_ok());
+        assert!(validate_private_key_pem(PRIVATE_EC).is_ok());
+        let e = validate_private_key_pem(RSA2048_CERT)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CERTIFICATE") && !e.contains("MII"), "{e}");
+        let e = validate_private_key_pem("MIIEsecretbytes")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secretbytes"), "{e}");
     }
 
     #[test]

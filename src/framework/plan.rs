@@ -14,7 +14,7 @@
 //! The resource's own hook then sees the result and refines what the schema
 //! cannot say (a trust-policy preview, a name generated from a prefix).
 
-use crate::tfplugin::{AttrPath, Value};
+use crate::tfplugin::{AttrPath, BlockNesting, Value};
 
 use super::schema::BlockSpec;
 
@@ -130,6 +130,13 @@ fn apply_defaults(spec: &BlockSpec, config: &Value, planned: &mut Value) {
         }
     }
     for b in &spec.blocks {
+        // A single block the configuration leaves out is absent from the
+        // plan. Terraform 1.0 proposes the prior block in its place, which it
+        // then refuses as "planned for existence but config wants absence".
+        if b.nesting == BlockNesting::Single && config.attr(b.name).is_null() {
+            planned.set_attr(b.name, Value::Null);
+            continue;
+        }
         let mut inner = planned.attr(b.name).clone();
         apply_defaults(&b.block, config.attr(b.name), &mut inner);
         planned.set_attr(b.name, inner);

@@ -19,10 +19,33 @@ use crate::domain::proxy;
 #[derive(Clone, Default)]
 pub struct Connection {
     pub config_path: Option<String>,
+    /// Several kubeconfig files, merged in order (as `KUBECONFIG` lists
+    /// them); instead of `config_path`.
+    pub config_paths: Vec<String>,
     pub config_context: Option<String>,
     pub host: Option<String>,
     pub token: Option<String>,
     pub cluster_ca_certificate: Option<String>,
+    /// PEM client certificate and key, for `host`.
+    pub client_certificate: Option<String>,
+    pub client_key: Option<String>,
+    /// A credential plugin for `host`, as a kubeconfig's `exec`.
+    pub exec: Option<Exec>,
+    /// Skip verifying the API server's certificate.
+    pub insecure: bool,
+    /// The name to verify the API server's certificate for.
+    pub tls_server_name: Option<String>,
+    /// A proxy for the API server, before the environment's.
+    pub proxy_url: Option<String>,
+}
+
+/// A client-go credential plugin: the command prints an `ExecCredential`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Exec {
+    pub api_version: String,
+    pub command: String,
+    pub args: Vec<String>,
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -32,6 +55,12 @@ impl std::fmt::Debug for Connection {
             .field("config_context", &self.config_context)
             .field("host", &self.host)
             .field("token", &self.token.as_ref().map(|_| "(sensitive)"))
+            .field(
+                "client_key",
+                &self.client_key.as_ref().map(|_| "(sensitive)"),
+            )
+            .field("exec", &self.exec.as_ref().map(|e| &e.command))
+            .field("insecure", &self.insecure)
             .finish_non_exhaustive()
     }
 }
@@ -118,16 +147,30 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 impl Cluster {
     /// Build a client from the connection settings. No request is made yet.
     pub async fn connect(conn: &Connection) -> Result<Cluster, KubeError> {
-        let mut config = match (&conn.config_path, &conn.host) {
-            (Some(path), None) => {
+        let paths: Vec<String> = conn
+            .config_path
+            .iter()
+            .chain(&conn.config_paths)
+            .cloned()
+            .collect();
+        let mut config = match (paths.is_empty(), &conn.host) {
+            (false, None) => {
                 let home = std::env::var("HOME").ok();
-                let path = proxy::expand_home(path, home.as_deref());
-                let kubeconfig = ::kube::config::Kubeconfig::read_from(&path).map_err(|e| {
-                    KubeError::Kubeconfig {
+                let mut merged: Option<::kube::config::Kubeconfig> = None;
+                for path in &paths {
+                    let path = proxy::expand_home(path, home.as_deref());
+                    let bad = |e: &dyn std::fmt::Display| KubeError::Kubeconfig {
                         path: path.clone(),
                         reason: e.to_string(),
-                    }
-                })?;
+                    };
+                    let next = ::kube::config::Kubeconfig::read_from(&path).map_err(|e| bad(&e))?;
+                    merged = Some(match merged {
+                        None => next,
+                        Some(first) => first.merge(next).map_err(|e| bad(&e))?,
+                    });
+                }
+                let path = paths.join(":");
+                let kubeconfig = merged.expect("at least one path");
                 let explicit_proxy = cluster_proxy_url(&kubeconfig, conn.config_context.as_deref());
                 let options = ::kube::config::KubeConfigOptions {
                     context: conn.config_context.clone(),
@@ -146,7 +189,7 @@ impl Cluster {
                 };
                 config
             }
-            (None, Some(host)) => {
+            (true, Some(host)) => {
                 let uri = host
                     .parse::<http::Uri>()
                     .map_err(|e| KubeError::Settings(format!("host {host:?} is not a URL: {e}")))?;
@@ -160,15 +203,37 @@ impl Cluster {
                 if let Some(token) = &conn.token {
                     config.auth_info.token = Some(secrecy::SecretString::from(token.clone()));
                 }
+                use base64::Engine as _;
+                let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+                if let Some(cert) = &conn.client_certificate {
+                    config.auth_info.client_certificate_data = Some(b64(cert));
+                }
+                if let Some(key) = &conn.client_key {
+                    config.auth_info.client_key_data = Some(secrecy::SecretString::from(b64(key)));
+                }
+                if let Some(exec) = &conn.exec {
+                    config.auth_info.exec = Some(exec_config(exec));
+                }
                 config.proxy_url = env_proxy(&config.cluster_url)?;
                 config
             }
             _ => {
                 return Err(KubeError::Settings(
-                    "set exactly one of config_path and host".into(),
+                    "set exactly one of config_path (or config_paths) and host".into(),
                 ))
             }
         };
+        // Settings that apply to either way of connecting, over the
+        // kubeconfig's and the environment's.
+        if conn.insecure {
+            config.accept_invalid_certs = true;
+        }
+        if let Some(name) = &conn.tls_server_name {
+            config.tls_server_name = Some(name.clone());
+        }
+        if let Some(p) = &conn.proxy_url {
+            config.proxy_url = Some(parse_proxy(p)?);
+        }
         config.connect_timeout = Some(CONNECT_TIMEOUT);
         config.read_timeout = Some(READ_TIMEOUT);
         let host = config
@@ -374,6 +439,33 @@ impl Cluster {
             }
             Err(e) => Err(classify(&self.host, &what, e)),
         }
+    }
+}
+
+/// The kubeconfig form of a credential plugin.
+fn exec_config(exec: &Exec) -> ::kube::config::ExecConfig {
+    let env = (!exec.env.is_empty()).then(|| {
+        exec.env
+            .iter()
+            .map(|(name, value)| {
+                std::collections::HashMap::from([
+                    ("name".to_owned(), name.clone()),
+                    ("value".to_owned(), value.clone()),
+                ])
+            })
+            .collect()
+    });
+    ::kube::config::ExecConfig {
+        api_version: Some(exec.api_version.clone()),
+        command: Some(exec.command.clone()),
+        args: Some(exec.args.clone()),
+        env,
+        drop_env: None,
+        install_hint: None,
+        interactive_mode: Some(::kube::config::ExecInteractiveMode::Never),
+        provide_cluster_info: false,
+        cluster: None,
+        other: Default::default(),
     }
 }
 

@@ -354,11 +354,13 @@ resource "irsa_jwks" "k" {{
 per_version!(a_refresh_costs_one_get_object);
 
 fn cluster_workdir(moto: &Moto, version: TfVersion, bucket: &str, cluster: &str) -> Workdir {
-    workdir(
-        moto,
-        version,
-        &format!(
-            r#"{issuer}
+    workdir(moto, version, &cluster_body(bucket, cluster))
+}
+
+/// An issuer and, when `cluster_created`, a JWKS read with `cluster`.
+fn cluster_body(bucket: &str, cluster: &str) -> String {
+    format!(
+        r#"{issuer}
 variable "cluster_created" {{
   type    = bool
   default = false
@@ -373,8 +375,7 @@ resource "irsa_jwks" "k" {{
   }}
 }}
 "#,
-            issuer = issuer_block(bucket)
-        ),
+        issuer = issuer_block(bucket)
     )
 }
 
@@ -914,3 +915,135 @@ resource "irsa_jwks" "k" {{
     );
 }
 per_version!(the_cluster_is_reached_through_kube_config_path_home_and_proxies);
+
+/// The connection settings the kubernetes provider has besides a token: a
+/// credential plugin (`exec`), `tls_server_name`, `insecure`, several
+/// kubeconfig files (`config_paths`), and their refusals at plan. The
+/// stand-in API server accepts only its bearer token, so a plugin that
+/// prints another one is refused by the server, not by the provider.
+fn the_cluster_is_reached_with_exec_tls_server_name_and_insecure(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let bucket = format!("jwks-conn-{s}");
+    let keys_dir = tempfile::tempdir().unwrap();
+    let key = key_pair(keys_dir.path(), "k", false);
+    let server = KubeApiServer::start(TOKEN);
+    server.put_secret("capi", "c1-sa", &[("tls.crt", key.public_pem.as_bytes())]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let plugin = dir.path().join("credential.sh");
+    let credential = |token: &str| {
+        std::fs::write(
+            &plugin,
+            format!(
+                "#!/bin/sh\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"'\"$PLUGIN_TOKEN\"'\"}}}}'\n# {token}\n"
+            ),
+        )
+        .unwrap();
+    };
+    credential(TOKEN);
+    let secret = "    secret {\n      namespace = \"capi\"\n      name      = \"c1-sa\"\n    }";
+    let rewrite = |wd: &Workdir, cluster: &str| {
+        wd.write(
+            "main.tf",
+            &format!(
+                "{}{}",
+                moto.provider_config(),
+                cluster_body(&bucket, cluster)
+            ),
+        );
+    };
+    let host_cluster = |extra: &str| {
+        format!(
+            "    host = \"{host}\"\n{extra}\n{secret}",
+            host = server.host()
+        )
+    };
+    let exec = |token: &str| {
+        format!(
+            "    cluster_ca_certificate = file(\"{ca}\")\n    exec {{\n      api_version = \"client.authentication.k8s.io/v1beta1\"\n      command     = \"sh\"\n      args        = [\"{plugin}\"]\n      env         = {{ PLUGIN_TOKEN = \"{token}\" }}\n    }}",
+            ca = ca.display(),
+            plugin = plugin.display()
+        )
+    };
+
+    // A credential plugin gives the token.
+    let wd = cluster_workdir(moto, version, &bucket, &host_cluster(&exec(TOKEN)));
+    wd.write("vars.auto.tfvars", "cluster_created = true\n");
+    wd.apply_ok();
+    let state = wd.show_json();
+    let jwks = state_resource(&state, "irsa_jwks.k[0]");
+    assert_eq!(
+        strings(&jwks["values"]["kids"]),
+        vec![kid_of(moto, &key.public_pem)],
+        "{version}"
+    );
+    // A plugin whose token the server refuses: the error names the cause.
+    rewrite(&wd, &host_cluster(&exec("wrong")));
+    let out = wd.plan();
+    assert!(
+        !out.success && out.combined().contains("refused the credentials"),
+        "{out}"
+    );
+
+    // tls_server_name: the certificate is for localhost and 127.0.0.1.
+    let named = |name: &str| {
+        host_cluster(&format!(
+            "    token = \"{TOKEN}\"\n    cluster_ca_certificate = file(\"{}\")\n    tls_server_name = \"{name}\"",
+            ca.display()
+        ))
+    };
+    // Only connection settings change: the cluster is read again with them
+    // (the same keys), and the stored settings are updated in place.
+    rewrite(&wd, &named("localhost"));
+    wd.plan_ok();
+    rewrite(&wd, &named("elsewhere.example"));
+    let out = wd.plan();
+    assert!(
+        !out.success && out.combined().contains("elsewhere.example"),
+        "{out}"
+    );
+
+    // insecure: no CA at all.
+    let insecure = host_cluster(&format!("    token = \"{TOKEN}\"\n    insecure = true"));
+    rewrite(&wd, &insecure);
+    wd.plan_ok();
+
+    // config_paths: the kubeconfig, then a file with one more context.
+    let kubeconfig = server.write_kubeconfig(dir.path(), TOKEN);
+    let extra = dir.path().join("extra");
+    std::fs::write(
+        &extra,
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n",
+    )
+    .unwrap();
+    let paths = format!(
+        "    config_paths   = [\"{}\", \"{}\"]\n    config_context = \"stand-in\"\n{secret}",
+        kubeconfig.display(),
+        extra.display()
+    );
+    rewrite(&wd, &paths);
+    wd.plan_ok();
+
+    // Refusals at plan, each naming its attribute.
+    for (cluster, attribute) in [
+        (
+            host_cluster("    client_key = \"-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\""),
+            "client_certificate",
+        ),
+        (host_cluster("    proxy_url = \"ftp://proxy\""), "proxy_url"),
+        (
+            format!("    config_path = \"{}\"\n{}\n{secret}", kubeconfig.display(), exec(TOKEN).lines().skip(1).collect::<Vec<_>>().join("\n")),
+            "exec",
+        ),
+    ] {
+        rewrite(&wd, &cluster);
+        let out = wd.validate();
+        assert!(!out.success, "{version}: {cluster}\n{out}");
+        assert!(out.combined().contains(attribute), "{version}: {attribute} in\n{out}");
+    }
+    rewrite(&wd, &host_cluster(&exec(TOKEN)));
+    wd.destroy_ok();
+}
+per_version!(the_cluster_is_reached_with_exec_tls_server_name_and_insecure);

@@ -541,3 +541,40 @@ async fn a_stop_before_the_write_is_the_one_stopped_error() {
     assert_eq!(summaries(&diags), ["Stopped"]);
     assert!(state.is_null(), "nothing was written");
 }
+
+#[tokio::test]
+async fn a_removed_exec_block_is_planned_absent() {
+    let exec = object(&[
+        (
+            "api_version",
+            Value::string("client.authentication.k8s.io/v1beta1"),
+        ),
+        ("command", Value::string("sh")),
+    ]);
+    let secret = object(&[
+        ("namespace", Value::string("default")),
+        ("name", Value::string("c1-sa")),
+        ("key", Value::string("tls.crt")),
+    ]);
+    let ty = schema().value_type();
+    let prior = with_cluster(&[
+        ("host", Value::string("https://127.0.0.1:1")),
+        ("exec", exec),
+        ("secret", secret.clone()),
+    ])
+    .conform(&ty);
+    let c = with_cluster(&[
+        ("host", Value::string("https://127.0.0.1:1")),
+        ("tls_server_name", Value::string("localhost")),
+        ("secret", secret),
+    ])
+    .conform(&ty);
+    for version in ["1.0.3", "1.11.4"] {
+        let (planned, _) = plan_with(&data(version).await, &prior, &c).await;
+        assert!(
+            planned.state.attr(CLUSTER).attr("exec").is_null(),
+            "{version}: {:?}",
+            planned.state.attr(CLUSTER)
+        );
+    }
+}
