@@ -252,7 +252,9 @@ impl ToDiagnostic for TagError {
 impl ToDiagnostic for AwsConfigError {
     fn to_diagnostic(&self) -> Diagnostic {
         let summary = match self {
-            AwsConfigError::Duration(_) | AwsConfigError::DurationRange { .. } => "Invalid duration",
+            AwsConfigError::Duration(_) | AwsConfigError::DurationRange { .. } => {
+                "Invalid duration"
+            }
             AwsConfigError::AccountId(_) => "Invalid AWS account id",
             AwsConfigError::SessionName(_) => "Invalid role session name",
             AwsConfigError::RetryMode(_) => "Invalid retry mode",

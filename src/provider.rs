@@ -7,8 +7,8 @@ use secrecy::SecretString;
 
 use crate::aws;
 use crate::context::ProviderData;
-use crate::domain::aws_config as aws_rules;
 use crate::data_sources;
+use crate::domain::aws_config as aws_rules;
 use crate::errors::ToDiagnostic;
 use crate::framework::Managed;
 use crate::functions;
@@ -181,7 +181,8 @@ fn auth_attributes() -> Vec<Attribute> {
     ]
 }
 
-const DURATION_HELP: &str = "A duration such as `15m`, `1h` or `1h30m`, from 15 minutes to 12 hours";
+const DURATION_HELP: &str =
+    "A duration such as `15m`, `1h` or `1h30m`, from 15 minutes to 12 hours";
 
 fn assume_role_block() -> Block {
     let s = |name: &str, d: &str| Attribute::new(name, Type::String, Mode::Optional, d);
@@ -645,7 +646,10 @@ mod tests {
     fn bad_auth_settings_name_the_attribute() {
         let paths = validate_paths(with(&[
             ("access_key", Value::string("AKIA")),
-            ("allowed_account_ids", Value::Set(vec![Value::string("12345")])),
+            (
+                "allowed_account_ids",
+                Value::Set(vec![Value::string("12345")]),
+            ),
             (
                 "forbidden_account_ids",
                 Value::Set(vec![Value::string("123456789012")]),

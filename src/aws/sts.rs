@@ -43,10 +43,9 @@ pub async fn assume_role_with_web_identity(
 /// GetCallerIdentity with the provider's credentials: the account they
 /// belong to.
 pub async fn caller_account(c: &Client) -> Result<String, AwsError> {
-    let out = c
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("GetCallerIdentity", "the provider's credentials", e))?;
+    let out =
+        c.get_caller_identity().send().await.map_err(|e| {
+            AwsError::from_sdk("GetCallerIdentity", "the provider's credentials", e)
+        })?;
     Ok(out.account().unwrap_or_default().to_owned())
 }

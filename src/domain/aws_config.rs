@@ -21,9 +21,7 @@ pub enum AwsConfigError {
     },
     #[error("{0:?} is not an AWS account id: it must be 12 digits")]
     AccountId(String),
-    #[error(
-        "{0:?} is not a role session name: 2 to 64 characters of letters, digits and +=,.@-_"
-    )]
+    #[error("{0:?} is not a role session name: 2 to 64 characters of letters, digits and +=,.@-_")]
     SessionName(String),
     #[error("{0:?} is not a retry mode: use \"standard\" or \"adaptive\"")]
     RetryMode(String),
