@@ -172,6 +172,33 @@ fn auth_attributes() -> Vec<Attribute> {
             ),
         ),
         Attribute::new(
+            "custom_ca_bundle",
+            Type::String,
+            Mode::Optional,
+            "Path of a PEM file of CA certificates that AWS calls trust in addition to the system's, e.g. for a \
+             proxy that inspects TLS. Defaults to `AWS_CA_BUNDLE`. `~` is expanded.",
+        ),
+        Attribute::new(
+            "http_proxy",
+            Type::String,
+            Mode::Optional,
+            "URL of the proxy for AWS calls to `http://` endpoints. Defaults to `HTTP_PROXY` (or `http_proxy`).",
+        ),
+        Attribute::new(
+            "https_proxy",
+            Type::String,
+            Mode::Optional,
+            "URL of the proxy for AWS calls to `https://` endpoints. Defaults to `HTTPS_PROXY` (or \
+             `https_proxy`).",
+        ),
+        Attribute::new(
+            "no_proxy",
+            Type::String,
+            Mode::Optional,
+            "Comma-separated hosts, domains (`.example.com`), IP ranges (`10.0.0.0/8`) and `host:port` entries \
+             that AWS calls reach without a proxy; `*` for all. Defaults to `NO_PROXY` (or `no_proxy`).",
+        ),
+        Attribute::new(
             "sts_region",
             Type::String,
             Mode::Optional,
@@ -353,6 +380,18 @@ pub fn settings(config: &Value) -> aws::Settings {
             .as_str()
             .and_then(|m| aws_rules::parse_retry_mode(m).ok()),
         sts_region: s(config.attr("sts_region")),
+        http: None,
+    }
+}
+
+/// The block's HTTP arguments.
+fn http_args(config: &Value) -> aws::http::HttpArgs {
+    let s = |name: &str| config.attr(name).as_str().map(str::to_owned);
+    aws::http::HttpArgs {
+        custom_ca_bundle: s("custom_ca_bundle"),
+        http_proxy: s("http_proxy"),
+        https_proxy: s("https_proxy"),
+        no_proxy: s("no_proxy"),
     }
 }
 
@@ -417,6 +456,16 @@ fn validate_auth(config: &Value, diags: &mut Diagnostics) {
     if let Some(m) = config.attr("retry_mode").as_str() {
         if let Err(e) = aws_rules::parse_retry_mode(m) {
             diags.push(at(e.to_diagnostic(), AttrPath::attr("retry_mode")));
+        }
+    }
+    for name in ["http_proxy", "https_proxy"] {
+        if let Some(url) = config.attr(name).as_str() {
+            if let Err(e) = validate_endpoint(url) {
+                diags.push(at(
+                    Diagnostic::error("Invalid proxy URL", e),
+                    AttrPath::attr(name),
+                ));
+            }
         }
     }
     if let Some(r) = config.attr("sts_region").as_str() {
@@ -556,7 +605,22 @@ impl crate::tfplugin::Provider for IrsaProvider {
         if diags.has_errors() {
             return None;
         }
-        let settings = settings(config);
+        let mut settings = settings(config);
+        settings.http = match aws::http::resolve(&http_args(config)) {
+            Ok(h) => h,
+            Err(e) => {
+                let name = match &e {
+                    aws::http::HttpSetupError::CaBundle { source_name, .. }
+                    | aws::http::HttpSetupError::Proxy { source_name, .. } => *source_name,
+                };
+                let mut d = Diagnostic::error("Unusable HTTP setting for AWS calls", e.to_string());
+                if config.attr(name).as_str().is_some() {
+                    d = d.at(AttrPath::attr(name));
+                }
+                diags.push(d);
+                return None;
+            }
+        };
         tracing::debug!(
             "configuring: region={:?} profile={:?} endpoints={:?} path_style={}",
             settings.region,

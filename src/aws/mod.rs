@@ -13,6 +13,7 @@ pub mod bucket_policy;
 pub mod call_log;
 pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod iam_role;
 pub mod oidc_provider;
 pub mod retry;
@@ -66,6 +67,9 @@ pub struct Settings {
     pub retry_mode: Option<RetryMode>,
     /// The region of STS calls, when not the provider's region.
     pub sts_region: Option<String>,
+    /// Proxies and extra CA certificates ([`http::resolve`]); `None` for
+    /// the SDK's default client.
+    pub http: Option<http::HttpSettings>,
 }
 
 /// Static keys from the provider block.
@@ -222,6 +226,9 @@ pub async fn connect(settings: &Settings) -> Clients {
             None,
             "provider block",
         ));
+    }
+    if let Some(h) = &settings.http {
+        loader = loader.http_client(http::client(h.clone()));
     }
     let mut shared = loader.load().await;
 

@@ -10,6 +10,7 @@
 //! sessions of assumed roles, and tells which session a key id belongs to
 //! through `GetCallerIdentity`.
 
+use crate::support::public_https::PublicEndpoint;
 use crate::support::{per_version, random_suffix, AwsCall, Install, Moto, TfVersion, Workdir};
 
 const ACCOUNT: &str = "123456789012";
@@ -390,3 +391,104 @@ fn every_argument_is_accepted(version: TfVersion) {
     wd.validate_ok();
 }
 per_version!(every_argument_is_accepted);
+
+/// The STS answer the stand-in gives for GetCallerIdentity.
+const CALLER_IDENTITY: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/proxied</Arn><UserId>AIDAPROXIED</UserId>\
+<Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>proxied-1</RequestId>\
+</ResponseMetadata></GetCallerIdentityResponse>";
+
+const STS_HOST: &str = "sts.us-east-1.amazonaws.com";
+
+fn proxies_and_the_ca_bundle(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let public = PublicEndpoint::start(&moto.endpoint());
+    public.override_body(STS_HOST, "/", 200, CALLER_IDENTITY);
+    let body = role(moto, &s);
+    let mut wd = workdir(moto, version, false);
+    wd.write("ca.pem", public.ca_pem());
+    let ca = wd.path().join("ca.pem").display().to_string();
+    // STS at its public name, reached only through the TLS-inspecting proxy.
+    let block = |extra: &str| {
+        config(moto, extra, &body).replace(
+            &format!("sts = \"{}\"", moto.endpoint()),
+            &format!("sts = \"https://{STS_HOST}\""),
+        )
+    };
+    // Whether a signed STS call reached the proxy's far side after the
+    // first `since` requests.
+    let reached = |public: &PublicEndpoint, since: usize| {
+        public.requests()[since..]
+            .iter()
+            .any(|r| r.host == STS_HOST && r.method == "POST" && r.authorization)
+    };
+
+    // The block's proxy and CA bundle.
+    wd.write(
+        "main.tf",
+        &block(&format!(
+            "  allowed_account_ids = [\"{ACCOUNT}\"]\n  https_proxy = \"{}\"\n  custom_ca_bundle = \"{ca}\"\n",
+            public.proxy_url()
+        )),
+    );
+    wd.plan_ok();
+    assert!(
+        public.tunnels().contains(&format!("{STS_HOST}:443")),
+        "{:?}",
+        public.tunnels()
+    );
+    assert!(reached(&public, 0), "{:?}", public.requests());
+
+    // Without the CA the proxy's certificate is refused: nothing is sent.
+    let since = public.requests().len();
+    wd.write(
+        "main.tf",
+        &block(&format!(
+            "  allowed_account_ids = [\"{ACCOUNT}\"]\n  https_proxy = \"{}\"\n",
+            public.proxy_url()
+        )),
+    );
+    let out = wd.plan().assert_failure();
+    assert!(
+        out.combined().contains("Cannot check the AWS account"),
+        "{out}"
+    );
+    assert!(!reached(&public, since), "{:?}", public.requests());
+
+    // The environment's HTTPS_PROXY and AWS_CA_BUNDLE when the block says
+    // nothing.
+    let since = public.requests().len();
+    wd.env("HTTPS_PROXY", &public.proxy_url())
+        .env("AWS_CA_BUNDLE", &ca);
+    wd.write(
+        "main.tf",
+        &block(&format!("  allowed_account_ids = [\"{ACCOUNT}\"]\n")),
+    );
+    wd.plan_ok();
+    assert!(reached(&public, since), "{:?}", public.requests());
+
+    // `no_proxy` sends the call past the proxy (and, offline, nowhere).
+    let tunnels = public.tunnels().len();
+    wd.write(
+        "main.tf",
+        &block(&format!(
+            "  allowed_account_ids = [\"{ACCOUNT}\"]\n  no_proxy = \"127.0.0.1,.amazonaws.com\"\n"
+        )),
+    );
+    wd.plan();
+    assert_eq!(public.tunnels().len(), tunnels, "{:?}", public.tunnels());
+
+    // An unreadable CA bundle is refused, naming the attribute's value.
+    wd.write(
+        "main.tf",
+        &block("  custom_ca_bundle = \"/nonexistent/ca.pem\"\n"),
+    );
+    let out = wd.plan().assert_failure();
+    assert!(
+        out.combined()
+            .contains("cannot read the CA bundle /nonexistent/ca.pem (from custom_ca_bundle)"),
+        "{out}"
+    );
+}
+per_version!(proxies_and_the_ca_bundle);
