@@ -158,6 +158,16 @@ fn transport_message(err: &(dyn std::error::Error + 'static)) -> String {
     }
     let chain = causes.join(": ");
     if chain.to_ascii_lowercase().contains("credential") {
+        // The SDK lists the sources it tried one per line; one paragraph
+        // reads better in a diagnostic.
+        let mut flat = String::new();
+        for line in chain.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !flat.is_empty() {
+                flat.push_str(if flat.ends_with(':') { " " } else { "; " });
+            }
+            flat.push_str(line);
+        }
+        let chain = flat;
         format!(
             "no AWS credentials. The provider looked where the AWS SDKs and hashicorp/aws look: `access_key` and \
              `secret_key` in the provider block, the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), \
@@ -247,6 +257,16 @@ mod tests {
         );
         let m = transport_message(&creds);
         assert!(m.starts_with("no AWS credentials."), "{m}");
+        let listed = Cause(
+            "no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: not enabled",
+            None,
+        );
+        let m = transport_message(&listed);
+        assert!(
+            m.ends_with("(no credentials found in chain. Attempted: Environment: not set; Profile: not enabled)"),
+            "{m}"
+        );
+        assert!(!m.contains('\n'), "{m}");
         assert!(!m.contains("DispatchFailure {"), "{m}");
     }
 }

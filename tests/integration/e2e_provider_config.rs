@@ -312,6 +312,10 @@ fn no_credentials_is_one_clear_paragraph(version: TfVersion) {
     let text = out.combined();
     assert!(text.contains("Cannot check the AWS account"), "{out}");
     assert!(text.contains("no AWS credentials."), "{out}");
+    assert!(
+        !text.contains("\n  Environment:"),
+        "the sources are listed in one paragraph: {out}"
+    );
     for dump in ["DispatchFailure", "ConstructionFailure {", "source: "] {
         assert!(!text.contains(dump), "SDK dump ({dump}) in: {out}");
     }
