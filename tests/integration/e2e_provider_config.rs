@@ -496,3 +496,56 @@ fn proxies_and_the_ca_bundle(version: TfVersion) {
     );
 }
 per_version!(proxies_and_the_ca_bundle);
+
+/// Text with Terraform's line wrapping undone.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn a_failing_source_is_named(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let body = role(moto, &s);
+    let wd = workdir(moto, version, true);
+
+    // assume_role with STS unreachable (a closed port).
+    let closed = format!("sts = \"{}\"", moto.endpoint());
+    wd.write(
+        "main.tf",
+        &config(
+            moto,
+            &format!(
+                "  access_key = \"AKIAEXAMPLE\"\n  secret_key = \"example\"\n  assume_role {{\n    role_arn = \"arn:aws:iam::{ACCOUNT}:role/unreachable-{s}\"\n  }}\n"
+            ),
+            &body,
+        )
+        .replace(&closed, "sts = \"http://127.0.0.1:9\""),
+    );
+    let out = wd.apply().assert_failure();
+    assert!(
+        one_line(&out.combined()).contains(&format!(
+            "credentials from `assume_role` failed: AssumeRole on arn:aws:iam::{ACCOUNT}:role/unreachable-{s} failed"
+        )),
+        "{out}"
+    );
+
+    // A web identity token file that is not there.
+    wd.write(
+        "main.tf",
+        &config(
+            moto,
+            &format!(
+                "  assume_role_with_web_identity {{\n    role_arn = \"arn:aws:iam::{ACCOUNT}:role/ci-{s}\"\n    web_identity_token_file = \"/nonexistent/token\"\n  }}\n"
+            ),
+            &body,
+        ),
+    );
+    let out = wd.apply().assert_failure();
+    assert!(
+        one_line(&out.combined()).contains(
+            "credentials from `assume_role_with_web_identity` failed: cannot read the token file /nonexistent/token"
+        ),
+        "{out}"
+    );
+}
+per_version!(a_failing_source_is_named);
