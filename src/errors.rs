@@ -4,6 +4,7 @@
 use crate::aws::bucket_policy::BucketPolicyError;
 use crate::aws::AwsError;
 use crate::domain::arn::ArnError;
+use crate::domain::aws_config::AwsConfigError;
 use crate::domain::bucket_policy::PolicyError;
 use crate::domain::certificates::CertificateError;
 use crate::domain::cluster_keys::{ClusterKeysError, SecretRefError};
@@ -245,6 +246,24 @@ impl ToDiagnostic for KubeError {
 impl ToDiagnostic for TagError {
     fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::error("Invalid tags", self.to_string())
+    }
+}
+
+impl ToDiagnostic for AwsConfigError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            AwsConfigError::Duration(_) | AwsConfigError::DurationRange { .. } => {
+                "Invalid duration"
+            }
+            AwsConfigError::AccountId(_) => "Invalid AWS account id",
+            AwsConfigError::SessionName(_) => "Invalid role session name",
+            AwsConfigError::RetryMode(_) => "Invalid retry mode",
+            AwsConfigError::MaxRetries(_) => "Invalid retry count",
+            AwsConfigError::AccountNotAllowed { .. } | AwsConfigError::AccountForbidden { .. } => {
+                "AWS account not allowed"
+            }
+        };
+        Diagnostic::error(summary, self.to_string())
     }
 }
 

@@ -23,3 +23,15 @@ provider "irsa" {
     sts = "http://127.0.0.1:5000"
   }
 }
+
+# In another account, through a role, as hashicorp/aws does it:
+provider "irsa" {
+  alias               = "workloads"
+  region              = "eu-west-1"
+  allowed_account_ids = ["210987654321"]
+
+  assume_role {
+    role_arn     = "arn:aws:iam::210987654321:role/terraform"
+    session_name = "terraform"
+  }
+}

@@ -140,11 +140,16 @@ fn describe(code: &str, message: &str, status: u16, request_id: Option<&str>) ->
 }
 
 /// The causes of a failure to get an answer, one after the other, without
-/// repeats; missing credentials get a paragraph of their own.
-fn transport_message(err: &dyn std::error::Error) -> String {
+/// repeats. A credential source of the provider block that failed is named
+/// with its own error alone; missing credentials get a paragraph of their
+/// own.
+fn transport_message(err: &(dyn std::error::Error + 'static)) -> String {
     let mut causes: Vec<String> = Vec::new();
-    let mut next: Option<&dyn std::error::Error> = Some(err);
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = next {
+        if let Some(failed) = e.downcast_ref::<super::credentials::SourceFailed>() {
+            return failed.to_string();
+        }
         let text = e.to_string();
         if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
             causes.push(text);
@@ -153,11 +158,22 @@ fn transport_message(err: &dyn std::error::Error) -> String {
     }
     let chain = causes.join(": ");
     if chain.to_ascii_lowercase().contains("credential") {
+        // The SDK lists the sources it tried one per line; one paragraph
+        // reads better in a diagnostic.
+        let mut flat = String::new();
+        for line in chain.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !flat.is_empty() {
+                flat.push_str(if flat.ends_with(':') { " " } else { "; " });
+            }
+            flat.push_str(line);
+        }
+        let chain = flat;
         format!(
-            "no AWS credentials. The provider looked where the AWS SDKs and hashicorp/aws look: the environment \
-             (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the profile (AWS_PROFILE or `profile`) in the shared \
-             config and credentials files, SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN), \
-             and container and instance metadata, and none gave credentials ({chain})"
+            "no AWS credentials. The provider looked where the AWS SDKs and hashicorp/aws look: `access_key` and \
+             `secret_key` in the provider block, the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), \
+             the profile (AWS_PROFILE or `profile`) in the shared config and credentials files \
+             (`shared_config_files`, `shared_credentials_files`), SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE \
+             and AWS_ROLE_ARN), and container and instance metadata, and none gave credentials ({chain})"
         )
     } else {
         chain
@@ -241,6 +257,16 @@ mod tests {
         );
         let m = transport_message(&creds);
         assert!(m.starts_with("no AWS credentials."), "{m}");
+        let listed = Cause(
+            "no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: not enabled",
+            None,
+        );
+        let m = transport_message(&listed);
+        assert!(
+            m.ends_with("(no credentials found in chain. Attempted: Environment: not set; Profile: not enabled)"),
+            "{m}"
+        );
+        assert!(!m.contains('\n'), "{m}");
         assert!(!m.contains("DispatchFailure {"), "{m}");
     }
 }

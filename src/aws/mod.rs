@@ -11,7 +11,9 @@
 
 pub mod bucket_policy;
 pub mod call_log;
+pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod iam_role;
 pub mod oidc_provider;
 pub mod retry;
@@ -23,7 +25,14 @@ use std::time::Duration;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::domain::aws_config as aws_config_rules;
+pub use crate::domain::aws_config::RetryMode;
 
 pub use error::{found, AwsError};
 
@@ -38,12 +47,61 @@ pub struct Endpoints {
 }
 
 /// The provider block's AWS settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoints: Endpoints,
     pub s3_use_path_style: bool,
+    /// `access_key`, `secret_key` and `token`: ahead of the standard chain.
+    pub static_keys: Option<StaticKeys>,
+    /// Used instead of `~/.aws/config` (resp. `~/.aws/credentials`) when
+    /// given; `~` is expanded.
+    pub shared_config_files: Vec<String>,
+    pub shared_credentials_files: Vec<String>,
+    pub assume_role: Option<AssumeRoleSettings>,
+    pub web_identity: Option<WebIdentitySettings>,
+    /// Retries after the first attempt; `None` leaves it to
+    /// `AWS_MAX_ATTEMPTS`, else four.
+    pub max_retries: Option<u32>,
+    pub retry_mode: Option<RetryMode>,
+    /// The region of STS calls, when not the provider's region.
+    pub sts_region: Option<String>,
+    /// Proxies and extra CA certificates ([`http::resolve`]); `None` for
+    /// the SDK's default client.
+    pub http: Option<http::HttpSettings>,
+}
+
+/// Static keys from the provider block.
+#[derive(Clone, Debug)]
+pub struct StaticKeys {
+    pub access_key: String,
+    pub secret_key: SecretString,
+    pub token: Option<SecretString>,
+}
+
+/// The `assume_role` block.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRoleSettings {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+}
+
+/// The `assume_role_with_web_identity` block.
+#[derive(Clone, Debug, Default)]
+pub struct WebIdentitySettings {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub web_identity_token: Option<SecretString>,
+    pub web_identity_token_file: Option<String>,
+    pub duration_seconds: Option<i32>,
 }
 
 /// The configured clients.
@@ -53,6 +111,9 @@ pub struct Clients {
     pub region: Option<String>,
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
+    /// STS with the provider's credentials (GetCallerIdentity for the
+    /// account check).
+    pub sts: aws_sdk_sts::Client,
     /// STS without credentials, as a pod's SDK calls
     /// AssumeRoleWithWebIdentity.
     pub sts_anonymous: aws_sdk_sts::Client,
@@ -86,15 +147,57 @@ pub(crate) fn iam_tags(
         .collect()
 }
 
-/// Attempts per call, including the first; throttling and transient errors
-/// are retried with the SDK's exponential backoff up to this bound.
-const MAX_ATTEMPTS: u32 = 5;
+/// The SDK's retry configuration: throttling and transient errors are
+/// retried with exponential backoff, up to the block's `max_retries` (or
+/// `AWS_MAX_ATTEMPTS`, or four retries, five attempts in all).
+fn retry_config(settings: &Settings) -> RetryConfig {
+    let env = |k: &str| std::env::var(k).ok();
+    let (attempts, mode) = aws_config_rules::retry_policy(
+        settings.max_retries,
+        settings.retry_mode,
+        env("AWS_MAX_ATTEMPTS").as_deref(),
+        env("AWS_RETRY_MODE").as_deref(),
+    );
+    match mode {
+        RetryMode::Standard => RetryConfig::standard(),
+        RetryMode::Adaptive => RetryConfig::adaptive(),
+    }
+    .with_max_attempts(attempts)
+}
 
-/// Build the clients. No network call is made here.
+/// The shared config and credentials files the block names, if any.
+fn profile_files(settings: &Settings) -> Option<EnvConfigFiles> {
+    if settings.shared_config_files.is_empty() && settings.shared_credentials_files.is_empty() {
+        return None;
+    }
+    let home = std::env::var("HOME").ok();
+    let expand = |p: &String| crate::domain::proxy::expand_home(p, home.as_deref());
+    let mut files = EnvConfigFiles::builder()
+        .include_default_config_file(settings.shared_config_files.is_empty())
+        .include_default_credentials_file(settings.shared_credentials_files.is_empty());
+    for f in &settings.shared_config_files {
+        files = files.with_file(EnvConfigFileKind::Config, expand(f));
+    }
+    for f in &settings.shared_credentials_files {
+        files = files.with_file(EnvConfigFileKind::Credentials, expand(f));
+    }
+    Some(files.build())
+}
+
+/// Build the clients. No network call is made here: the `assume_role` and
+/// web identity sessions are opened on the first call that needs them.
+///
+/// Credentials, in order: `assume_role_with_web_identity` if set, else the
+/// static keys of the block, else the standard chain (with the block's
+/// profile and files); then `assume_role`, if set, on top of that.
 pub async fn connect(settings: &Settings) -> Clients {
     let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(p) = &settings.profile {
         profile_region = profile_region.profile_name(p);
+    }
+    let files = profile_files(settings);
+    if let Some(f) = &files {
+        profile_region = profile_region.profile_files(f.clone());
     }
     let region = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
         .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
@@ -102,7 +205,7 @@ pub async fn connect(settings: &Settings) -> Clients {
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(retry_config(settings))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -112,7 +215,66 @@ pub async fn connect(settings: &Settings) -> Clients {
     if let Some(p) = &settings.profile {
         loader = loader.profile_name(p);
     }
-    let shared = loader.load().await;
+    if let Some(f) = files {
+        loader = loader.profile_files(f);
+    }
+    if let Some(k) = &settings.static_keys {
+        loader = loader.credentials_provider(Credentials::new(
+            &k.access_key,
+            k.secret_key.expose_secret(),
+            k.token.as_ref().map(|t| t.expose_secret().to_owned()),
+            None,
+            "provider block",
+        ));
+    }
+    if let Some(h) = &settings.http {
+        loader = loader.http_client(http::client(h.clone()));
+    }
+    let mut shared = loader.load().await;
+
+    let sts_config = |conf: &SdkConfig| {
+        let mut sts = aws_sdk_sts::config::Builder::from(conf).interceptor(call_log::CallLog);
+        if let Some(r) = &settings.sts_region {
+            sts = sts.region(Region::new(r.clone()));
+        }
+        if let Some(url) = &settings.endpoints.sts {
+            sts = sts.endpoint_url(url);
+        }
+        sts
+    };
+    let mut anonymous = sts_config(&shared);
+    anonymous.set_credentials_provider(None);
+    let sts_anonymous = aws_sdk_sts::Client::from_conf(anonymous.build());
+
+    if let Some(w) = &settings.web_identity {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut w = w.clone();
+        if w.role_arn.is_empty() {
+            w.role_arn = env("AWS_ROLE_ARN").unwrap_or_default();
+        }
+        w.session_name = w.session_name.or_else(|| env("AWS_ROLE_SESSION_NAME"));
+        if w.web_identity_token.is_none() && w.web_identity_token_file.is_none() {
+            w.web_identity_token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE");
+        }
+        let source = credentials::WebIdentity {
+            sts: sts_anonymous.clone(),
+            settings: w,
+        };
+        shared = shared
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(source))
+            .build();
+    }
+    if let Some(a) = &settings.assume_role {
+        let source = credentials::AssumeRole {
+            sts: aws_sdk_sts::Client::from_conf(sts_config(&shared).build()),
+            settings: a.clone(),
+        };
+        shared = shared
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(source))
+            .build();
+    }
 
     let mut s3 = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(settings.s3_use_path_style)
@@ -124,14 +286,10 @@ pub async fn connect(settings: &Settings) -> Clients {
     if let Some(url) = &settings.endpoints.iam {
         iam = iam.endpoint_url(url);
     }
-    let mut sts = aws_sdk_sts::config::Builder::from(&shared).interceptor(call_log::CallLog);
-    sts.set_credentials_provider(None);
-    if let Some(url) = &settings.endpoints.sts {
-        sts = sts.endpoint_url(url);
-    }
     Clients {
         region: shared.region().map(|r| r.to_string()),
-        sts_anonymous: aws_sdk_sts::Client::from_conf(sts.build()),
+        sts: aws_sdk_sts::Client::from_conf(sts_config(&shared).build()),
+        sts_anonymous,
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         iam: aws_sdk_iam::Client::from_conf(iam.build()),
     }

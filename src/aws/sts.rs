@@ -1,4 +1,5 @@
-//! STS, as a pod's SDK calls it: `AssumeRoleWithWebIdentity` with a
+//! STS: `GetCallerIdentity` for the provider's account check, and, as a
+//! pod's SDK calls it, `AssumeRoleWithWebIdentity` with a
 //! service-account token and no AWS credentials of its own.
 
 use aws_sdk_sts::Client;
@@ -37,4 +38,14 @@ pub async fn assume_role_with_web_identity(
             .map(|u| u.arn().to_owned())
             .unwrap_or_default(),
     })
+}
+
+/// GetCallerIdentity with the provider's credentials: the account they
+/// belong to.
+pub async fn caller_account(c: &Client) -> Result<String, AwsError> {
+    let out =
+        c.get_caller_identity().send().await.map_err(|e| {
+            AwsError::from_sdk("GetCallerIdentity", "the provider's credentials", e)
+        })?;
+    Ok(out.account().unwrap_or_default().to_owned())
 }

@@ -47,10 +47,12 @@
 //! | PEM public keys; PEM CA certificates | [`keys`]; [`certificates`] |
 //! | issuer URLs | [`issuer`] |
 //! | `NO_PROXY` entries, `~` in paths | [`proxy`] |
+//! | durations, account ids, session names, retries of the provider block | [`aws_config`] |
 //!
 //! The module depends on nothing else in the crate and uses no AWS types.
 
 pub mod arn;
+pub mod aws_config;
 pub mod bucket_policy;
 pub mod certificates;
 pub mod cluster_keys;

@@ -12,6 +12,7 @@ mod e2e_issuer;
 mod e2e_jwks;
 mod e2e_logs;
 mod e2e_ownership;
+mod e2e_provider_config;
 mod e2e_release;
 mod e2e_role;
 mod e2e_trust_check;

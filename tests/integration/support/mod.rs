@@ -1016,6 +1016,9 @@ pub struct AwsCall {
     pub action: String,
     pub method: String,
     pub url: String,
+    /// The access key id of the SigV4 credential that signed the call
+    /// (`ASIA...` for an assumed role's session); empty when unsigned.
+    pub access_key_id: String,
 }
 
 impl AwsCall {
@@ -1031,6 +1034,12 @@ impl AwsCall {
             .nth(1)
             .and_then(|c| c.split('/').nth(3))
             .unwrap_or("unknown")
+            .to_owned();
+        let access_key_id = auth
+            .split("Credential=")
+            .nth(1)
+            .and_then(|c| c.split('/').next())
+            .unwrap_or_default()
             .to_owned();
         let body = match (entry["body"].as_str(), entry["body_encoded"].as_bool()) {
             (Some(b), Some(true)) => String::from_utf8_lossy(
@@ -1073,6 +1082,7 @@ impl AwsCall {
             action,
             method,
             url,
+            access_key_id,
         }
     }
 }
