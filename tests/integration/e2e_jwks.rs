@@ -917,8 +917,9 @@ resource "irsa_jwks" "k" {{
 per_version!(the_cluster_is_reached_through_kube_config_path_home_and_proxies);
 
 /// The connection settings the kubernetes provider has besides a token: a
-/// credential plugin (`exec`), `tls_server_name`, `insecure`, several
-/// kubeconfig files (`config_paths`), and their refusals at plan. The
+/// credential plugin (`exec`, and in a kubeconfig), `tls_server_name`,
+/// `insecure`, several kubeconfig files (`config_paths`), and their
+/// refusals at plan. The
 /// stand-in API server accepts only its bearer token, so a plugin that
 /// prints another one is refused by the server, not by the provider.
 fn the_cluster_is_reached_with_exec_tls_server_name_and_insecure(version: TfVersion) {
@@ -1024,6 +1025,32 @@ fn the_cluster_is_reached_with_exec_tls_server_name_and_insecure(version: TfVers
         extra.display()
     );
     rewrite(&wd, &paths);
+    wd.plan_ok();
+
+    // A kubeconfig whose user is a credential plugin, as cloud and SSO
+    // kubeconfigs have them.
+    let exec_kubeconfig = dir.path().join("exec-kubeconfig");
+    std::fs::write(
+        &exec_kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {host}\n    \
+             certificate-authority: {ca}\nusers:\n- name: plugin\n  user:\n    exec:\n      \
+             apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [\"{plugin}\"]\n      \
+             env:\n      - name: PLUGIN_TOKEN\n        value: {TOKEN}\n      interactiveMode: Never\n\
+             contexts:\n- name: c\n  context:\n    cluster: c\n    user: plugin\ncurrent-context: c\n",
+            host = server.host(),
+            ca = ca.display(),
+            plugin = plugin.display()
+        ),
+    )
+    .unwrap();
+    rewrite(
+        &wd,
+        &format!(
+            "    config_path = \"{}\"\n{secret}",
+            exec_kubeconfig.display()
+        ),
+    );
     wd.plan_ok();
 
     // Refusals at plan, each naming its attribute.
