@@ -271,4 +271,25 @@ mod tests {
         assert_eq!(out.attr("b"), &Value::Null);
         assert_eq!(out.attr("c").attr("d"), &Value::Null);
     }
+
+    #[test]
+    fn a_single_block_left_out_of_the_configuration_is_planned_absent() {
+        // Terraform 1.0 proposes the prior block in its place.
+        let spec = BlockSpec::new("r")
+            .attr(Attr::string("name", Mode::Required, "n"))
+            .block(
+                "inner",
+                BlockSpec::new("b").attr(Attr::string("x", Mode::Optional, "x")),
+            );
+        let inner = obj(&[("x", Value::string("1"))]);
+        let mut prior = obj(&[("name", Value::string("a"))]);
+        prior.set_attr("inner", inner.clone());
+        let config = obj(&[("name", Value::string("a")), ("inner", Value::Null)]);
+        let p = derive(&spec, prior.clone(), prior.clone(), config);
+        assert!(p.get("inner").is_null(), "{:?}", p.planned);
+        // A block that is configured stays.
+        let kept = obj(&[("name", Value::string("a")), ("inner", inner.clone())]);
+        let p = derive(&spec, prior.clone(), prior, kept);
+        assert_eq!(p.get("inner"), &inner);
+    }
 }

@@ -40,6 +40,20 @@ pub fn init() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
+/// The span of one RPC, with the fields terraform-plugin-log uses; every
+/// log line written while it runs carries them.
+pub fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::info_span!(
+        "rpc",
+        tf_rpc = rpc,
+        tf_resource_type = type_name,
+        tf_req_id = format!("{:08x}-{id}", std::process::id()).as_str(),
+        tf_provider_addr = PROVIDER_ADDR,
+    )
+}
+
 fn parse_level(v: &str) -> LevelFilter {
     match v.to_ascii_lowercase().as_str() {
         "trace" | "json" => LevelFilter::TRACE,

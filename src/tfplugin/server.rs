@@ -197,20 +197,6 @@ fn unsupported(what: &str) -> Vec<proto::Diagnostic> {
     diags_out(Diagnostic::error("Unsupported", format!("This provider has no {what}.")).into())
 }
 
-/// The span of one RPC, with the fields terraform-plugin-log uses; every
-/// log line written while it runs carries them.
-fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    tracing::info_span!(
-        "rpc",
-        tf_rpc = rpc,
-        tf_resource_type = type_name,
-        tf_req_id = format!("{:08x}-{id}", std::process::id()).as_str(),
-        tf_provider_addr = super::log::PROVIDER_ADDR,
-    )
-}
-
 /// Run `fut` unless the stop token fires first.
 async fn or_stop<T>(
     stop: &CancellationToken,
@@ -412,7 +398,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::read_resource::Request>,
     ) -> Rsp<proto::read_resource::Response> {
         let req = req.into_inner();
-        let span = rpc_span("ReadResource", &req.type_name);
+        let span = super::log::rpc_span("ReadResource", &req.type_name);
         let private = req.private.clone();
         let mut diags = Diagnostics::new();
         let new_state = async {
@@ -452,7 +438,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::plan_resource_change::Request>,
     ) -> Rsp<proto::plan_resource_change::Response> {
         let req = req.into_inner();
-        let span = rpc_span("PlanResourceChange", &req.type_name);
+        let span = super::log::rpc_span("PlanResourceChange", &req.type_name);
         let private = req.prior_private.clone();
         let mut diags = Diagnostics::new();
         let planned = async {
@@ -506,7 +492,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::apply_resource_change::Request>,
     ) -> Rsp<proto::apply_resource_change::Response> {
         let req = req.into_inner();
-        let span = rpc_span("ApplyResourceChange", &req.type_name);
+        let span = super::log::rpc_span("ApplyResourceChange", &req.type_name);
         let private = req.planned_private.clone();
         let mut diags = Diagnostics::new();
         let new_state = async {
@@ -555,7 +541,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::import_resource_state::Request>,
     ) -> Rsp<proto::import_resource_state::Response> {
         let req = req.into_inner();
-        let span = rpc_span("ImportResourceState", &req.type_name);
+        let span = super::log::rpc_span("ImportResourceState", &req.type_name);
         let mut diags = Diagnostics::new();
         let imported = async {
             let entry = self.resource(&req.type_name)?;
@@ -608,7 +594,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         req: Request<proto::read_data_source::Request>,
     ) -> Rsp<proto::read_data_source::Response> {
         let req = req.into_inner();
-        let span = rpc_span("ReadDataSource", &req.type_name);
+        let span = super::log::rpc_span("ReadDataSource", &req.type_name);
         let mut diags = Diagnostics::new();
         let state = async {
             let entry = self.data_source(&req.type_name)?;
