@@ -4,6 +4,8 @@
 pub mod apiserver_flags;
 pub mod jwks_document;
 pub mod pod_identity_webhook;
+#[cfg(test)]
+mod test_support;
 pub mod tls_thumbprint;
 pub mod trust_check;
 

@@ -103,6 +103,26 @@ fn sts_call<'a>(calls: &'a [AwsCall], action: &str) -> &'a AwsCall {
 
 // ------------------------------------------------------------------ tests
 
+/// Apply the role configuration with `extra` in the provider block, and
+/// the calls moto received meanwhile.
+fn apply_recorded(moto: &Moto, wd: &Workdir, extra: &str, s: &str) -> Vec<AwsCall> {
+    wd.write("main.tf", &config(moto, extra, &role(moto, s)));
+    moto.start_recording();
+    wd.apply_ok();
+    moto.stop_recording()
+}
+
+/// The IAM calls were signed with the keys STS issued for the session
+/// `<role name>/<session name>`.
+fn assert_signed_by_session(moto: &Moto, calls: &[AwsCall], session: &str) {
+    let key = iam_key(calls);
+    assert!(key.starts_with("ASIA"), "IAM calls signed with {key}");
+    assert_eq!(
+        caller_arn(moto, &key),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/{session}")
+    );
+}
+
 fn assume_role_signs_the_later_calls(version: TfVersion) {
     let moto = Moto::start();
     let s = random_suffix();
@@ -121,19 +141,11 @@ fn assume_role_signs_the_later_calls(version: TfVersion) {
 "#
     );
     let wd = workdir(&moto, version, false);
-    wd.write("main.tf", &config(&moto, &extra, &role(&moto, &s)));
-    moto.start_recording();
-    wd.apply_ok();
-    let calls = moto.stop_recording();
+    let calls = apply_recorded(&moto, &wd, &extra, &s);
 
     let assume = sts_call(&calls, "AssumeRole");
     assert_eq!(assume.access_key_id, "testing", "{assume:#?}");
-    let key = iam_key(&calls);
-    assert!(key.starts_with("ASIA"), "IAM calls signed with {key}");
-    assert_eq!(
-        caller_arn(&moto, &key),
-        format!("arn:aws:sts::{ACCOUNT}:assumed-role/terraform-{s}/tf-{s}")
-    );
+    assert_signed_by_session(&moto, &calls, &format!("terraform-{s}/tf-{s}"));
     assert_eq!(
         calls.iter().filter(|c| c.action == "AssumeRole").count(),
         1,
@@ -161,19 +173,11 @@ fn a_profile_chain_from_shared_config_files(version: TfVersion) {
         "  profile             = \"deploy\"\n  shared_config_files = [\"{}\"]\n",
         config_path.display()
     );
-    wd.write("main.tf", &config(&moto, &extra, &role(&moto, &s)));
-    moto.start_recording();
-    wd.apply_ok();
-    let calls = moto.stop_recording();
+    let calls = apply_recorded(&moto, &wd, &extra, &s);
 
     let assume = sts_call(&calls, "AssumeRole");
     assert_eq!(assume.access_key_id, format!("AKIABASE{s}"), "{assume:#?}");
-    let key = iam_key(&calls);
-    assert!(key.starts_with("ASIA"), "IAM calls signed with {key}");
-    assert_eq!(
-        caller_arn(&moto, &key),
-        format!("arn:aws:sts::{ACCOUNT}:assumed-role/chain-{s}/chain-{s}")
-    );
+    assert_signed_by_session(&moto, &calls, &format!("chain-{s}/chain-{s}"));
     wd.destroy_ok();
 }
 per_version!(a_profile_chain_from_shared_config_files);
@@ -197,22 +201,14 @@ fn web_identity_with_a_token_file(version: TfVersion) {
 "#,
         wd.path().join("token").display()
     );
-    wd.write("main.tf", &config(&moto, &extra, &role(&moto, &s)));
-    moto.start_recording();
-    wd.apply_ok();
-    let calls = moto.stop_recording();
+    let calls = apply_recorded(&moto, &wd, &extra, &s);
 
     let assume = sts_call(&calls, "AssumeRoleWithWebIdentity");
     assert_eq!(
         assume.access_key_id, "",
         "the call is unsigned: {assume:#?}"
     );
-    let key = iam_key(&calls);
-    assert!(key.starts_with("ASIA"), "IAM calls signed with {key}");
-    assert_eq!(
-        caller_arn(&moto, &key),
-        format!("arn:aws:sts::{ACCOUNT}:assumed-role/ci-{s}/ci-{s}")
-    );
+    assert_signed_by_session(&moto, &calls, &format!("ci-{s}/ci-{s}"));
     wd.destroy_ok();
 }
 per_version!(web_identity_with_a_token_file);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::data_sources::test_support;
 use crate::framework::Data;
 use crate::tfplugin::DataSource;
 
@@ -9,11 +10,11 @@ const OTHER_KEY: &str = include_str!("../../domain/testdata/throwaway.key.pem");
 
 /// A configuration conformed to the schema: everything unset is null.
 fn config(pairs: Vec<(&str, Value)>) -> Value {
-    let mut v = Value::Object(Default::default()).conform(&schema().value_type());
-    for (k, val) in pairs {
-        v.set_attr(k, val);
-    }
-    v.conform(&schema().value_type())
+    test_support::config(&schema(), pairs)
+}
+
+fn errors_at(config: &Value) -> Vec<(String, String)> {
+    test_support::errors_at(PodIdentityWebhook, config)
 }
 
 fn provided(cert: &str, key: &str, ca: &str) -> Value {
@@ -25,21 +26,6 @@ fn provided(cert: &str, key: &str, ca: &str) -> Value {
             ("ca_certificate_pem", Value::string(ca)),
         ]),
     )])
-}
-
-fn errors_at(config: &Value) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::new();
-    Data::new(PodIdentityWebhook).validate(config, &mut diags);
-    diags
-        .0
-        .iter()
-        .map(|d| {
-            (
-                d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                d.summary.clone(),
-            )
-        })
-        .collect()
 }
 
 async fn read(config: &Value) -> (Value, Diagnostics) {

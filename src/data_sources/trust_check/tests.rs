@@ -1,30 +1,15 @@
 use super::*;
+use crate::data_sources::test_support;
 use crate::domain::trust_check::{StepResult, STS_NO_KEY};
 use crate::framework::Data;
 use crate::tfplugin::DataSource;
 
 fn config(pairs: Vec<(&str, Value)>) -> Value {
-    let ty = schema().value_type();
-    let mut v = Value::Object(Default::default()).conform(&ty);
-    for (k, val) in pairs {
-        v.set_attr(k, val);
-    }
-    v.conform(&ty)
+    test_support::config(&schema(), pairs)
 }
 
 fn errors_at(config: &Value) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::new();
-    Data::new(TrustCheck).validate(config, &mut diags);
-    diags
-        .0
-        .iter()
-        .map(|d| {
-            (
-                d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                d.summary.clone(),
-            )
-        })
-        .collect()
+    test_support::errors_at(TrustCheck, config)
 }
 
 const ISSUER: &str = "https://b.s3.eu-west-1.amazonaws.com/c1";
