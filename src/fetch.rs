@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -103,22 +103,10 @@ fn split(url: &str) -> Result<(String, u16, String), FetchError> {
 }
 
 fn roots(extra_ca: Option<&str>) -> Result<rustls::RootCertStore, FetchError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(text) = extra_ca {
-        let blocks = pem::parse_many(text).map_err(|e| FetchError::BadCa(e.to_string()))?;
-        let mut any = false;
-        for b in blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE") {
-            roots
-                .add(CertificateDer::from(b.into_contents()))
-                .map_err(|e| FetchError::BadCa(e.to_string()))?;
-            any = true;
-        }
-        if !any {
-            return Err(FetchError::BadCa("no CERTIFICATE block found".into()));
-        }
-    }
-    Ok(roots)
+    tls::root_store(extra_ca).map_err(|e| match e {
+        tls::TlsProbeError::BadCaPem(reason) => FetchError::BadCa(reason),
+        other => FetchError::BadCa(other.to_string()),
+    })
 }
 
 fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
@@ -134,19 +122,7 @@ fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
 
 /// The proxy the environment names for `host:port`, if any.
 fn env_proxy(host: &str, port: u16) -> Option<String> {
-    let var = |upper: &str| {
-        std::env::var(upper)
-            .ok()
-            .or_else(|| std::env::var(upper.to_ascii_lowercase()).ok())
-    };
-    proxy::proxy_for(
-        "https",
-        host,
-        port,
-        var("HTTPS_PROXY").as_deref(),
-        var("HTTP_PROXY").as_deref(),
-        var("NO_PROXY").as_deref(),
-    )
+    proxy::proxy_from_env("https", host, port, |k| std::env::var(k).ok())
 }
 
 /// A TCP stream to `host:port`, directly or through the proxy's tunnel.

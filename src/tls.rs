@@ -88,7 +88,9 @@ pub fn sha1_thumbprint(der: &[u8]) -> String {
         .collect()
 }
 
-fn client_config(ca_pem: Option<&str>) -> Result<rustls::ClientConfig, TlsProbeError> {
+/// The Mozilla root store, plus the CA certificates of `ca_pem` (PEM
+/// `CERTIFICATE` blocks; at least one when given).
+pub fn root_store(ca_pem: Option<&str>) -> Result<rustls::RootCertStore, TlsProbeError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(text) = ca_pem {
@@ -106,6 +108,11 @@ fn client_config(ca_pem: Option<&str>) -> Result<rustls::ClientConfig, TlsProbeE
                 .map_err(|e| TlsProbeError::BadCaPem(e.to_string()))?;
         }
     }
+    Ok(roots)
+}
+
+fn client_config(ca_pem: Option<&str>) -> Result<rustls::ClientConfig, TlsProbeError> {
+    let roots = root_store(ca_pem)?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -107,6 +107,26 @@ pub fn proxy_for(
     Some(proxy.to_owned())
 }
 
+/// The proxy for a target from the environment, read through `var`:
+/// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, each also in lower case
+/// (the upper-case one first), as curl and Go's net/http read them.
+pub fn proxy_from_env(
+    scheme: &str,
+    host: &str,
+    port: u16,
+    var: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let read = |upper: &str| var(upper).or_else(|| var(&upper.to_ascii_lowercase()));
+    proxy_for(
+        scheme,
+        host,
+        port,
+        read("HTTPS_PROXY").as_deref(),
+        read("HTTP_PROXY").as_deref(),
+        read("NO_PROXY").as_deref(),
+    )
+}
+
 /// `~` or `~/…` at the start of a path, expanded with the home directory
 /// (as the kubernetes provider does for `config_path`).
 pub fn expand_home(path: &str, home: Option<&str>) -> String {
@@ -120,6 +140,38 @@ pub fn expand_home(path: &str, home: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_is_read_upper_case_first() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both = env(&[
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:1"),
+        ]);
+        assert_eq!(
+            proxy_from_env("https", "h", 443, both).as_deref(),
+            Some("http://upper:1")
+        );
+        let lower = env(&[("https_proxy", "http://lower:1"), ("no_proxy", "h")]);
+        assert_eq!(proxy_from_env("https", "h", 443, lower), None);
+        let lower = env(&[("https_proxy", "http://lower:1"), ("no_proxy", "other")]);
+        assert_eq!(
+            proxy_from_env("https", "h", 443, lower).as_deref(),
+            Some("http://lower:1")
+        );
+        let plain = env(&[("HTTP_PROXY", "http://p:3128")]);
+        assert_eq!(
+            proxy_from_env("http", "h", 80, plain).as_deref(),
+            Some("http://p:3128")
+        );
+    }
 
     #[test]
     fn no_proxy_entries() {

@@ -513,24 +513,15 @@ fn parse_proxy(url: &str) -> Result<http::Uri, KubeError> {
 /// The proxy the environment names for the API server (`HTTPS_PROXY`,
 /// `HTTP_PROXY`, `NO_PROXY`, in either case), if any.
 fn env_proxy(cluster: &http::Uri) -> Result<Option<http::Uri>, KubeError> {
-    let var = |upper: &str| {
-        std::env::var(upper)
-            .ok()
-            .or_else(|| std::env::var(upper.to_ascii_lowercase()).ok())
-    };
     let scheme = cluster.scheme_str().unwrap_or("https");
     let port = cluster
         .port_u16()
         .unwrap_or(if scheme == "https" { 443 } else { 80 });
-    let chosen = proxy::proxy_for(
-        scheme,
-        cluster.host().unwrap_or_default(),
-        port,
-        var("HTTPS_PROXY").as_deref(),
-        var("HTTP_PROXY").as_deref(),
-        var("NO_PROXY").as_deref(),
-    );
-    chosen.as_deref().map(parse_proxy).transpose()
+    let host = cluster.host().unwrap_or_default();
+    proxy::proxy_from_env(scheme, host, port, |k| std::env::var(k).ok())
+        .as_deref()
+        .map(parse_proxy)
+        .transpose()
 }
 
 fn classify(host: &str, what: &str, e: ::kube::Error) -> KubeError {
