@@ -92,14 +92,20 @@ pub fn block(description: &str, keys: Keys) -> BlockSpec {
         .validate(rule(cluster_keys::validate_secret_key)),
     );
     BlockSpec::new(description)
-        .attr(Attr::string(
-            CONFIG_PATH,
-            Optional,
-            "Path of a kubeconfig file; `~` stands for the home directory. Default: `KUBE_CONFIG_PATH`, as for the \
-             kubernetes provider. Only the path is stored; the file is read when planning. A proxy in \
-             `HTTPS_PROXY` is used unless `NO_PROXY` names the API server, and a kubeconfig cluster's `proxy-url` \
-             takes precedence.",
-        ))
+        .attr(
+            Attr::string(
+                CONFIG_PATH,
+                Optional,
+                "Path of a kubeconfig file; `~` stands for the home directory. Default: `KUBE_CONFIG_PATH`, as for \
+                 the kubernetes provider. The file is read when planning and applying. Write-only on Terraform 1.11 \
+                 and later: the path, which differs from one machine to the next, is kept out of the plan and the \
+                 state, so two people whose kubeconfigs reach the same cluster plan no change. Older versions store \
+                 the path, and a different one plans an in-place update that writes nothing to S3 unless the keys \
+                 changed. A proxy in `HTTPS_PROXY` is used unless `NO_PROXY` names the API server, and a kubeconfig \
+                 cluster's `proxy-url` takes precedence.",
+            )
+            .write_only(),
+        )
         .attr(Attr::string(
             CONFIG_CONTEXT,
             Optional,
@@ -141,12 +147,15 @@ pub fn block(description: &str, keys: Keys) -> BlockSpec {
              shows). Each key's `kid` is derived again from the key, and a key served with a different `kid` is \
              refused. Needs Kubernetes 1.20+ and `get` on that URL (`system:service-account-issuer-discovery`).",
         ))
-        .attr(Attr::string_list(
-            CONFIG_PATHS,
-            Optional,
-            "Several kubeconfig files, merged in order as `KUBECONFIG` merges them; instead of `config_path`. \
-             Only the paths are stored.",
-        ))
+        .attr(
+            Attr::string_list(
+                CONFIG_PATHS,
+                Optional,
+                "Several kubeconfig files, merged in order as `KUBECONFIG` merges them; instead of `config_path`. \
+                 Write-only on Terraform 1.11 and later, like `config_path`.",
+            )
+            .write_only(),
+        )
         .attr(
             Attr::string(
                 CLIENT_CERTIFICATE,
@@ -339,7 +348,7 @@ pub fn validate(cluster: &Value, diags: &mut Diagnostics) {
 /// The cluster block the keys are read with: the planned block (with its
 /// defaults) and the configured token, which a plan on Terraform 1.11 and
 /// later never holds.
-pub fn with_token(planned: &Value, config: &Value) -> Value {
+pub fn with_write_only(planned: &Value, config: &Value) -> Value {
     let mut cluster = planned.clone();
     for name in WRITE_ONLY {
         cluster.set_attr(name, config.attr(name).clone());
@@ -347,8 +356,21 @@ pub fn with_token(planned: &Value, config: &Value) -> Value {
     cluster
 }
 
-/// The block's write-only attributes.
-const WRITE_ONLY: [&str; 2] = [TOKEN, CLIENT_KEY];
+/// The block's write-only attributes: the secrets, and the paths that
+/// differ from one machine to the next.
+const WRITE_ONLY: [&str; 4] = [TOKEN, CLIENT_KEY, CONFIG_PATH, CONFIG_PATHS];
+
+/// The cluster block as a data source's state holds it: data-source
+/// arguments land in the state on every Terraform version, so the
+/// write-only ones are left out.
+pub fn without_write_only(mut cluster: Value) -> Value {
+    if matches!(cluster, Value::Object(_)) {
+        for name in WRITE_ONLY {
+            cluster.set_attr(name, Value::Null);
+        }
+    }
+    cluster
+}
 
 /// The cluster block as plans and state hold it: without the token where
 /// Terraform supports write-only attributes.

@@ -326,12 +326,10 @@ impl ManagedDataSource<ProviderData> for TrustCheck {
             STS_ERROR,
             m::opt_string(report.failure().and_then(|f| f.sts_error.as_deref())),
         );
-        // The bearer token is an input only: never in the state.
-        let mut cluster_block = state.attr(cluster::CLUSTER).clone();
-        if matches!(cluster_block, Value::Object(_)) {
-            cluster_block.set_attr(cluster::TOKEN, Value::Null);
-            state.set_attr(cluster::CLUSTER, cluster_block);
-        }
+        // The bearer token and the client key are inputs only: never in
+        // the state (nor the kubeconfig paths, as in a resource's).
+        let cluster_block = cluster::without_write_only(state.attr(cluster::CLUSTER).clone());
+        state.set_attr(cluster::CLUSTER, cluster_block);
         state
     }
 }

@@ -836,6 +836,78 @@ fn bad_configuration_fails_validate_naming_the_attribute(version: TfVersion) {
 }
 per_version!(bad_configuration_fails_validate_naming_the_attribute);
 
+/// Two people whose kubeconfigs sit in different places but reach the same
+/// cluster: on Terraform 1.11 the path is write-only, so it is in neither
+/// state nor plan and the second plans no change. Terraform 1.0.3 stores
+/// it: the update it plans writes nothing to S3.
+fn a_kubeconfig_at_another_path_plans_no_change(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let bucket = format!("jwks-paths-{s}");
+    let keys_dir = tempfile::tempdir().unwrap();
+    let pair = key_pair(keys_dir.path(), "sa", false);
+    let server = KubeApiServer::start(TOKEN);
+    server.put_secret(
+        "kube-system",
+        "sa",
+        &[("tls.crt", pair.public_pem.as_bytes())],
+    );
+    let (mine, theirs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cluster = |dir: &Path| {
+        let kubeconfig = server.write_kubeconfig(dir, TOKEN);
+        format!(
+            "    config_path    = \"{}\"\n    config_context = \"stand-in\"\n    secret {{\n      namespace = \"kube-system\"\n      name      = \"sa\"\n    }}",
+            kubeconfig.display()
+        )
+    };
+    let mut wd = cluster_workdir(moto, version, &bucket, &cluster(mine.path()));
+    wd.env("TF_VAR_cluster_created", "true");
+    wd.apply_ok();
+    let etag =
+        |wd: &Workdir| state_resource(&wd.show_json(), "irsa_jwks.k[0]")["values"]["etag"].clone();
+    let before = etag(&wd);
+    let mine_path = mine.path().to_string_lossy().into_owned();
+
+    wd.write(
+        "main.tf",
+        &format!(
+            "{}{}",
+            moto.provider_config(),
+            cluster_body(&bucket, &cluster(theirs.path()))
+        ),
+    );
+    match version {
+        TfVersion::Current => {
+            assert!(
+                !wd.read("terraform.tfstate").contains(&mine_path),
+                "the path is not stored"
+            );
+            assert_eq!(
+                wd.plan_exit_code(),
+                0,
+                "another path to the same cluster plans nothing"
+            );
+        }
+        TfVersion::V1_0_3 => {
+            assert!(
+                wd.read("terraform.tfstate").contains(&mine_path),
+                "1.0.3 stores arguments"
+            );
+            let change = planned_change(&wd, "irsa_jwks.k[0]");
+            assert_eq!(change["actions"], serde_json::json!(["update"]));
+            assert_eq!(
+                change["before"]["json"], change["after"]["json"],
+                "the same keys"
+            );
+            wd.apply_ok();
+            assert_eq!(etag(&wd), before, "the object was not written again");
+            assert_eq!(wd.plan_exit_code(), 0);
+        }
+    }
+    wd.destroy_ok();
+}
+per_version!(a_kubeconfig_at_another_path_plans_no_change);
+
 /// The cluster is reached as the kubernetes provider reaches it: the
 /// kubeconfig at `KUBE_CONFIG_PATH` when `config_path` is not set, `~` in
 /// `config_path` expanded, and `HTTPS_PROXY` used unless `NO_PROXY` names

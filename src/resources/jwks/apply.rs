@@ -46,7 +46,7 @@ pub async fn write(data: &ProviderData, change: Change<'_>, diags: &mut Diagnost
             planned.set_attr(name, change.config.attr(name).clone());
         }
     }
-    let source = cluster::with_token(planned.attr(CLUSTER), change.config.attr(CLUSTER));
+    let source = cluster::with_write_only(planned.attr(CLUSTER), change.config.attr(CLUSTER));
     let mut state = JwksModel::from_value(&planned);
     if state.region.is_none() {
         state.region = provider_region(data, diags);

@@ -31,7 +31,7 @@ pub async fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostic
     };
     plan.set(ID, id);
 
-    let source = cluster::with_token(plan.get(CLUSTER), plan.config.attr(CLUSTER));
+    let source = cluster::with_write_only(plan.get(CLUSTER), plan.config.attr(CLUSTER));
     let keys = wanted_keys(plan.get(PUBLIC_KEYS_PEM), &source, diags).await;
     plan.set(CLUSTER, cluster::stored(data, source));
     let legacy = plan
