@@ -115,10 +115,13 @@ fn schema() -> ResourceSchema {
     .attr(
         Attr::string(
             "private_key_pem",
-            Mode::Required,
-            "The certificate's private key (PEM: `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`). Sensitive; \
-             it is kept in the state like any data source input, as it is in the state of the hashicorp/tls key it \
-             comes from. Where that matters, use `cert_manager`.",
+            Mode::Optional,
+            "The certificate's private key (PEM: `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`), for \
+             `tls_secret_manifest`. Sensitive; it is kept in the state like any data source input, as it is in the \
+             state of the hashicorp/tls key it comes from. Leave it out to keep the key out of Terraform \
+             altogether: create the Secret `<name>-cert` yourself (`kubectl create secret tls <name>-cert \
+             --cert=… --key=… -n <namespace>`), and `tls_secret_manifest` is null. The certificate and CA are \
+             checked either way; the key against the certificate only when given.",
         )
         .sensitive(),
     )
@@ -286,8 +289,8 @@ fn schema() -> ResourceSchema {
             computed(
                 "tls_secret_manifest",
                 Type::String,
-                "In `provided` mode, the `kubernetes.io/tls` Secret the Deployment mounts (JSON, which `kubectl` also \
-                 reads); null otherwise. Sensitive: it holds the private key.",
+                "In `provided` mode with `private_key_pem`, the `kubernetes.io/tls` Secret the Deployment mounts \
+                 (JSON, which `kubectl` also reads); null otherwise. Sensitive: it holds the private key.",
             )
             .sensitive(),
         )
@@ -338,7 +341,7 @@ fn tls(config: &Value) -> Tls {
     if !provided.is_null() {
         return Tls::Provided {
             certificate_pem: model::string(provided, "certificate_pem").unwrap_or_default(),
-            private_key_pem: model::string(provided, "private_key_pem").unwrap_or_default(),
+            private_key_pem: model::string(provided, "private_key_pem"),
             ca_certificate_pem: model::string(provided, "ca_certificate_pem").unwrap_or_default(),
         };
     }
@@ -392,12 +395,13 @@ fn now() -> u64 {
 fn check_provided(config: &Value, diags: &mut Diagnostics) {
     let provided = config.attr("tls").attr("provided");
     let field = |n: &str| provided.attr(n).as_str();
-    let (Some(cert), Some(key), Some(ca)) = (
-        field("certificate_pem"),
-        field("private_key_pem"),
-        field("ca_certificate_pem"),
-    ) else {
+    let (Some(cert), Some(ca)) = (field("certificate_pem"), field("ca_certificate_pem")) else {
         return;
+    };
+    // A key left out is kept out of Terraform (see `private_key_pem`).
+    let key = match provided.attr("private_key_pem") {
+        Value::Unknown => return,
+        v => v.as_str(),
     };
     // The name decides what the certificate must cover; an unknown name
     // is checked once it is known.

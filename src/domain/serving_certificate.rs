@@ -37,19 +37,17 @@ pub enum ServingError {
 }
 
 /// Check `certificate_pem` (the leaf first, then any intermediates),
-/// `private_key_pem` and `ca_pem` for serving `names` at `now` (seconds
-/// since the Unix epoch).
+/// `private_key_pem` (when given: a key kept out of Terraform is not) and
+/// `ca_pem` for serving `names` at `now` (seconds since the Unix epoch).
 pub fn check_serving_certificate(
     certificate_pem: &str,
-    private_key_pem: &str,
+    private_key_pem: Option<&str>,
     ca_pem: &str,
     names: &[String],
     now: u64,
 ) -> Result<(), (Part, ServingError)> {
     let certs = certificate_ders(certificate_pem).map_err(|e| (Part::Certificate, e))?;
     let cas = certificate_ders(ca_pem).map_err(|e| (Part::CaCertificate, e))?;
-    let key = rcgen::KeyPair::from_pem(private_key_pem)
-        .map_err(|_| (Part::PrivateKey, ServingError::KeyUnreadable))?;
 
     let leaf = x509_cert::Certificate::from_der(&certs[0]).map_err(|e| {
         (
@@ -64,8 +62,12 @@ pub fn check_serving_certificate(
         .tbs_certificate
         .subject_public_key_info
         .subject_public_key;
-    if cert_key.raw_bytes() != key.public_key_raw() {
-        return Err((Part::PrivateKey, ServingError::KeyMismatch));
+    if let Some(pem) = private_key_pem {
+        let key = rcgen::KeyPair::from_pem(pem)
+            .map_err(|_| (Part::PrivateKey, ServingError::KeyUnreadable))?;
+        if cert_key.raw_bytes() != key.public_key_raw() {
+            return Err((Part::PrivateKey, ServingError::KeyMismatch));
+        }
     }
 
     let leaf_der = CertificateDer::from(certs[0].clone());
@@ -229,7 +231,7 @@ mod tests {
         let ca = ca("webhook CA");
         let (cert, key) = leaf(&ca, &SANS);
         assert_eq!(
-            check_serving_certificate(&cert, &key, &ca.pem, &names(), NOW),
+            check_serving_certificate(&cert, Some(&key), &ca.pem, &names(), NOW),
             Ok(())
         );
     }
@@ -241,17 +243,18 @@ mod tests {
         let (cert, key) = leaf(&ca1, &SANS);
         let (_, other_key) = leaf(&ca1, &SANS);
 
-        let e = check_serving_certificate(&cert, &other_key, &ca1.pem, &names(), NOW).unwrap_err();
+        let e = check_serving_certificate(&cert, Some(&other_key), &ca1.pem, &names(), NOW)
+            .unwrap_err();
         assert_eq!(e, (Part::PrivateKey, ServingError::KeyMismatch));
 
-        let e = check_serving_certificate(&cert, &key, &ca2.pem, &names(), NOW).unwrap_err();
+        let e = check_serving_certificate(&cert, Some(&key), &ca2.pem, &names(), NOW).unwrap_err();
         assert_eq!(e.0, Part::Certificate);
         assert!(matches!(e.1, ServingError::NotSignedByCa(_)), "{e:?}");
         assert!(e.1.to_string().contains("unknown authority"));
 
         let (narrow, narrow_key) = leaf(&ca1, &["pod-identity-webhook"]);
-        let e =
-            check_serving_certificate(&narrow, &narrow_key, &ca1.pem, &names(), NOW).unwrap_err();
+        let e = check_serving_certificate(&narrow, Some(&narrow_key), &ca1.pem, &names(), NOW)
+            .unwrap_err();
         assert_eq!(e.0, Part::Certificate);
         match &e.1 {
             ServingError::NameNotCovered { name, sans } => {
@@ -261,11 +264,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
 
-        let e = check_serving_certificate(&cert, "junk", &ca1.pem, &names(), NOW).unwrap_err();
+        let e =
+            check_serving_certificate(&cert, Some("junk"), &ca1.pem, &names(), NOW).unwrap_err();
         assert_eq!(e, (Part::PrivateKey, ServingError::KeyUnreadable));
-        let e = check_serving_certificate(&cert, &key, "junk", &names(), NOW).unwrap_err();
+        let e = check_serving_certificate(&cert, Some(&key), "junk", &names(), NOW).unwrap_err();
         assert_eq!(e.0, Part::CaCertificate);
-        let e = check_serving_certificate(&key, &key, &ca1.pem, &names(), NOW).unwrap_err();
+        let e = check_serving_certificate(&key, Some(&key), &ca1.pem, &names(), NOW).unwrap_err();
         assert_eq!(e.0, Part::Certificate);
         assert!(!format!("{e:?}").contains("MII"), "no key material: {e:?}");
     }
@@ -279,17 +283,17 @@ mod tests {
         let other = include_str!("testdata/throwaway.key.pem");
         let other_ec = include_str!("testdata/throwaway.ec.key.pem");
         assert_eq!(
-            check_serving_certificate(cert, key, ca, &names(), NOW),
+            check_serving_certificate(cert, Some(key), ca, &names(), NOW),
             Ok(())
         );
         for foreign in [other, other_ec] {
             assert_eq!(
-                check_serving_certificate(cert, foreign, ca, &names(), NOW),
+                check_serving_certificate(cert, Some(foreign), ca, &names(), NOW),
                 Err((Part::PrivateKey, ServingError::KeyMismatch))
             );
         }
         // The CA is not a serving certificate for the webhook.
-        assert!(check_serving_certificate(ca, key, ca, &names(), NOW).is_err());
+        assert!(check_serving_certificate(ca, Some(key), ca, &names(), NOW).is_err());
     }
 
     #[test]
@@ -297,7 +301,8 @@ mod tests {
         let ca = ca("ca");
         let (cert, key) = leaf(&ca, &SANS);
         let after_2040 = 2_300_000_000;
-        let e = check_serving_certificate(&cert, &key, &ca.pem, &names(), after_2040).unwrap_err();
+        let e = check_serving_certificate(&cert, Some(&key), &ca.pem, &names(), after_2040)
+            .unwrap_err();
         assert!(matches!(e.1, ServingError::NotValidNow(_)), "{e:?}");
     }
 }

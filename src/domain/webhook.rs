@@ -81,10 +81,11 @@ pub enum Tls {
     /// cert-manager issues it: from a self-signed Issuer rendered here, or
     /// from an existing issuer; its CA injector fills the `caBundle`.
     CertManager { issuer_ref: Option<IssuerRef> },
-    /// The caller gives it; the `caBundle` is the CA.
+    /// The caller gives it; the `caBundle` is the CA. Without the key, the
+    /// Secret is the caller's to create, and none is rendered.
     Provided {
         certificate_pem: String,
-        private_key_pem: String,
+        private_key_pem: Option<String>,
         ca_certificate_pem: String,
     },
 }
@@ -235,12 +236,9 @@ pub fn render(spec: &WebhookSpec) -> Rendered {
             private_key_pem,
             ca_certificate_pem,
         } => {
-            tls_secret = Some(secret(
-                spec,
-                certificate_pem,
-                private_key_pem,
-                ca_certificate_pem,
-            ));
+            tls_secret = private_key_pem
+                .as_deref()
+                .map(|key| secret(spec, certificate_pem, key, ca_certificate_pem));
             ca_bundle = Some(b64(ca_certificate_pem));
         }
     }

@@ -2,7 +2,8 @@
 //! `TF_LOG=trace`: one DEBUG line per AWS and Kubernetes call, each with the
 //! RPC's fields, and none of the secrets the run used in the log or the
 //! state: the AWS secret access key and session token, the cluster's bearer
-//! token, and the service-account token minted for the trust check.
+//! token, the service-account token minted for the trust check, and the
+//! pod identity webhook's private key (given to kubectl, never to Terraform).
 //!
 //! One apply builds the whole chain: an issuer, its JWKS read from the
 //! stand-in API server with a bearer token, a role, and an
@@ -25,6 +26,10 @@ use crate::support::{per_version, random_suffix, Install, Moto, TfVersion, Workd
 const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCY-secretkey";
 const SESSION_TOKEN: &str = "FwoGZXIvYXdzEKsessiontokenQ2VJpZW50";
 const BEARER: &str = "bearer-7c41e0d9f2-stand-in";
+/// The webhook's serving certificate, CA and key (throwaway fixtures).
+const WEBHOOK_CERT: &str = include_str!("../../src/domain/testdata/webhook_tls.cert.pem");
+const WEBHOOK_CA: &str = include_str!("../../src/domain/testdata/webhook_ca.cert.pem");
+const WEBHOOK_KEY: &str = include_str!("../../src/domain/testdata/webhook_tls.throwaway.key.pem");
 
 /// The provider's lines of a Terraform log, as Terraform writes them:
 /// `<time> [LEVEL] provider.terraform-provider-irsa: <message>: k=v k=v ...`
@@ -103,6 +108,9 @@ fn logs_show_every_call_and_no_secret(version: TfVersion) {
         .env("TF_LOG_PATH", &log_path);
     wd.write("public-ca.pem", public.ca_pem());
     wd.write("kube-ca.pem", server.ca_pem());
+    wd.write("webhook.crt", WEBHOOK_CERT)
+        .write("webhook-ca.crt", WEBHOOK_CA)
+        .write("webhook.key", WEBHOOK_KEY);
     let cluster = format!(
         r#"cluster {{
     host                   = "{host}"
@@ -167,7 +175,22 @@ data "irsa_trust_check" "c" {{
   depends_on = [irsa_jwks.k]
 }}
 
+# The webhook's certificate, its key kept out of Terraform (the Secret is
+# made from the files with kubectl).
+data "irsa_pod_identity_webhook" "w" {{
+  tls {{
+    provided {{
+      certificate_pem    = file("webhook.crt")
+      ca_certificate_pem = file("webhook-ca.crt")
+    }}
+  }}
+}}
+
 output "ok" {{ value = data.irsa_trust_check.c.ok }}
+output "no_webhook_secret" {{
+  value     = data.irsa_pod_identity_webhook.w.tls_secret_manifest == null
+  sensitive = true
+}}
 "#,
             provider = moto.provider_config()
         ),
@@ -185,10 +208,17 @@ output "ok" {{ value = data.irsa_trust_check.c.ok }}
 
     let log = wd.read("terraform.log");
     let state = wd.read("terraform.tfstate");
+    assert_eq!(
+        wd.output("no_webhook_secret"),
+        Json::Bool(true),
+        "{version}: no Secret rendered"
+    );
+    let key_line = WEBHOOK_KEY.lines().nth(1).unwrap();
     for (what, secret) in [
         ("the secret access key", SECRET_ACCESS_KEY),
         ("the session token", SESSION_TOKEN),
         ("the bearer token", BEARER),
+        ("the webhook's private key", key_line),
     ] {
         assert!(!log.contains(secret), "{version}: {what} is in the log");
         assert!(!state.contains(secret), "{version}: {what} is in the state");

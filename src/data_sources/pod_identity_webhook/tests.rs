@@ -31,6 +31,7 @@ fn provided(cert: &str, key: &str, ca: &str) -> Value {
 async fn read(config: &Value) -> (Value, Diagnostics) {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: "1.11.0".into(),
     };
     let mut diags = Diagnostics::new();
@@ -87,6 +88,32 @@ async fn provided_mode_keeps_the_key_in_the_sensitive_secret_only() {
         .map(|a| a.name.as_str())
         .collect();
     assert_eq!(sensitive, ["tls_secret_manifest"]);
+}
+
+#[tokio::test]
+async fn provided_mode_without_the_key_renders_no_secret_and_still_checks_the_certificate() {
+    let keyless = |cert: &str, ca: &str| {
+        model::object([(
+            "provided",
+            model::object([
+                ("certificate_pem", Value::string(cert)),
+                ("ca_certificate_pem", Value::string(ca)),
+            ]),
+        )])
+    };
+    let c = config(vec![("tls", keyless(CERT, CA))]);
+    assert!(errors_at(&c).is_empty(), "{:?}", errors_at(&c));
+    let (state, diags) = read(&c).await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert!(state.attr("tls_secret_manifest").is_null());
+    assert!(state.attr("ca_bundle").as_str().is_some());
+    // The CA must still have signed the certificate.
+    let errs = errors_at(&config(vec![("tls", keyless(CERT, CERT))]));
+    assert!(
+        errs.iter()
+            .any(|(p, _)| p.contains("ca_certificate_pem") || p.contains("certificate_pem")),
+        "{errs:?}"
+    );
 }
 
 #[test]

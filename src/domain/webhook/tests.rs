@@ -12,7 +12,7 @@ fn cert_manager() -> WebhookSpec {
 fn provided() -> WebhookSpec {
     WebhookSpec::with_defaults(Tls::Provided {
         certificate_pem: CERT.into(),
-        private_key_pem: KEY.into(),
+        private_key_pem: Some(KEY.into()),
         ca_certificate_pem: CA.into(),
     })
 }
@@ -407,4 +407,28 @@ fn rules_refuse_what_kubernetes_or_the_webhook_would() {
     );
     assert!(validate_label_key("node-role.kubernetes.io/control-plane").is_ok());
     assert!(validate_label_key("-x").is_err());
+}
+
+#[test]
+fn a_provided_certificate_without_its_key_renders_no_secret_and_mounts_the_callers() {
+    let spec = WebhookSpec::with_defaults(Tls::Provided {
+        certificate_pem: CERT.into(),
+        private_key_pem: None,
+        ca_certificate_pem: CA.into(),
+    });
+    let with_key = render(&provided());
+    let r = render(&spec);
+    assert!(r.tls_secret.is_none());
+    assert_eq!(r.ca_bundle, with_key.ca_bundle);
+    assert_eq!(
+        r.manifests, with_key.manifests,
+        "the same objects, the Secret aside"
+    );
+    let pod = &find(&r, "Deployment")["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["volumes"][0]["secret"]["secretName"],
+        with_key.tls_secret.unwrap()["metadata"]["name"]
+    );
+    let text = serde_json::to_string(&r.manifests).unwrap();
+    assert!(!text.contains("PRIVATE KEY"));
 }
