@@ -130,6 +130,20 @@ pub fn tags_attr(description: &str) -> Attr {
     Attr::string_map("tags", Mode::Optional, description).validate(tags_map())
 }
 
+/// The name of every taggable resource's merged tags.
+pub const TAGS_ALL: &str = "tags_all";
+
+/// `tags_all`: what the object carries, as hashicorp/aws shows it.
+pub fn tags_all_attr() -> Attr {
+    Attr::string_map(
+        TAGS_ALL,
+        Mode::Computed,
+        "All the tags the provider manages on the object: the provider's `default_tags` with this resource's \
+         `tags` over them, less the keys in the provider's `ignore_tags`. Refresh reads it back, so a tag \
+         changed outside Terraform shows as drift here too.",
+    )
+}
+
 /// `region`: optional, computed from the provider's when left out.
 pub fn region_attr(description: &str) -> Attr {
     Attr::string("region", Mode::OptionalComputed, description).validate(region())

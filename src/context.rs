@@ -3,11 +3,14 @@
 //! sources import this module; `provider.rs` builds it.
 
 use crate::aws;
+use crate::domain::tags::TagConfig;
 use crate::tfplugin::Diagnostic;
 
 /// The provider's configured state, shared by every call.
 pub struct ProviderData {
     pub aws: aws::Clients,
+    /// `default_tags` and `ignore_tags`.
+    pub tags: TagConfig,
     pub terraform_version: String,
 }
 

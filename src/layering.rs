@@ -30,7 +30,7 @@ mod tests {
         ("trust_check", &["aws", "domain", "fetch", "kube", "tls"]),
         ("cli", &["aws", "domain", "kube", "trust_check"]),
         ("errors", &["aws", "domain", "kube", "tfplugin", "tls"]),
-        ("context", &["aws", "tfplugin"]),
+        ("context", &["aws", "domain", "tfplugin"]),
         ("attributes", &["domain", "errors", "framework", "tfplugin"]),
         ("functions", &["domain", "tfplugin"]),
         (
@@ -67,6 +67,7 @@ mod tests {
         (
             "provider",
             &[
+                "attributes",
                 "aws",
                 "context",
                 "data_sources",

@@ -2,6 +2,8 @@
 //! (buckets): the characters AWS accepts, the lengths, the reserved `aws:`
 //! prefix, and at most 50 tags per object.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 /// Most tags one IAM role, OIDC provider or S3 bucket may carry.
 pub const MAX_TAGS: usize = 50;
 /// Longest tag key, in characters.
@@ -116,9 +118,7 @@ pub fn validate_user_tags<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result
 }
 
 /// An object's tags without the creation token: what `tags` shows.
-pub fn user_tags(
-    all: &std::collections::BTreeMap<String, String>,
-) -> std::collections::BTreeMap<String, String> {
+pub fn user_tags(all: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     all.iter()
         .filter(|(k, _)| k.as_str() != CREATION_TOKEN_TAG)
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -127,12 +127,12 @@ pub fn user_tags(
 
 /// Whether an object that exists was made by the create call that sent
 /// `token`.
-pub fn created_with(all: &std::collections::BTreeMap<String, String>, token: &str) -> bool {
+pub fn created_with(all: &BTreeMap<String, String>, token: &str) -> bool {
     all.get(CREATION_TOKEN_TAG).map(String::as_str) == Some(token)
 }
 
 /// Whether an object was made by this provider at all.
-pub fn created_by_provider(all: &std::collections::BTreeMap<String, String>) -> bool {
+pub fn created_by_provider(all: &BTreeMap<String, String>) -> bool {
     all.contains_key(CREATION_TOKEN_TAG)
 }
 
@@ -149,10 +149,87 @@ pub fn validate_tags<'a>(
     validate_tag_count(count)
 }
 
+/// The provider-wide tag settings, as hashicorp/aws has them: tags merged
+/// under every resource's own (`default_tags`), and tags left to others
+/// (`ignore_tags`): never shown, never compared, never removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagConfig {
+    /// The default tags; `None` while the provider's configuration is not
+    /// known yet (a plan whose provider block uses values to be computed).
+    pub defaults: Option<BTreeMap<String, String>>,
+    pub ignore_keys: BTreeSet<String>,
+    pub ignore_key_prefixes: BTreeSet<String>,
+}
+
+impl TagConfig {
+    /// No default tags and nothing ignored.
+    pub fn none() -> TagConfig {
+        TagConfig {
+            defaults: Some(BTreeMap::new()),
+            ..TagConfig::default()
+        }
+    }
+
+    /// Whether a key is left to others.
+    pub fn ignores(&self, key: &str) -> bool {
+        self.ignore_keys.contains(key)
+            || self
+                .ignore_key_prefixes
+                .iter()
+                .any(|p| key.starts_with(p.as_str()))
+    }
+
+    /// The tags an object carries that this provider manages: all but the
+    /// creation token and the ignored ones.
+    pub fn visible(&self, live: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        live.iter()
+            .filter(|(k, _)| k.as_str() != CREATION_TOKEN_TAG && !self.ignores(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The ignored tags an object carries, which a write that replaces all
+    /// tags at once must put back.
+    pub fn ignored(&self, live: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        live.iter()
+            .filter(|(k, _)| k.as_str() != CREATION_TOKEN_TAG && self.ignores(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// `tags_all`: the default tags with the resource's own over them, less
+    /// the ignored keys. `None` while the default tags are not known.
+    pub fn all(&self, tags: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+        let mut all = self.defaults.clone()?;
+        all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all.retain(|k, _| !self.ignores(k));
+        Some(all)
+    }
+
+    /// What `tags` reports for an object carrying `visible` (see
+    /// [`TagConfig::visible`]): every tag but those the default tags
+    /// account for. A tag with a default's key and value counts as the
+    /// resource's own only when `configured` (the resource's `tags` so far)
+    /// names it with that value.
+    pub fn own(
+        &self,
+        visible: &BTreeMap<String, String>,
+        configured: Option<&BTreeMap<String, String>>,
+    ) -> BTreeMap<String, String> {
+        let defaults = self.defaults.clone().unwrap_or_default();
+        visible
+            .iter()
+            .filter(|(k, v)| {
+                defaults.get(*k) != Some(v) || configured.and_then(|c| c.get(*k)) == Some(v)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     #[test]
     fn the_creation_token_is_reserved_and_hidden() {
@@ -213,6 +290,95 @@ mod tests {
         assert_eq!(
             validate_tags(many.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             Err(TagError::TooMany { count: 50 })
+        );
+    }
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn config(defaults: &[(&str, &str)], keys: &[&str], prefixes: &[&str]) -> TagConfig {
+        TagConfig {
+            defaults: Some(map(defaults)),
+            ignore_keys: keys.iter().map(|k| k.to_string()).collect(),
+            ignore_key_prefixes: prefixes.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn tags_all_puts_the_resource_s_tags_over_the_defaults_less_the_ignored() {
+        let c = config(
+            &[("env", "prod"), ("team", "platform")],
+            &["owner"],
+            &["bot:"],
+        );
+        let tags = map(&[
+            ("team", "identity"),
+            ("owner", "me"),
+            ("bot:seen", "1"),
+            ("app", "x"),
+        ]);
+        assert_eq!(
+            c.all(&tags),
+            Some(map(&[("env", "prod"), ("team", "identity"), ("app", "x")]))
+        );
+        assert_eq!(TagConfig::none().all(&tags), Some(tags.clone()));
+        let unknown = TagConfig {
+            defaults: None,
+            ..c
+        };
+        assert_eq!(unknown.all(&tags), None);
+    }
+
+    #[test]
+    fn ignored_tags_are_neither_shown_nor_lost() {
+        let c = config(&[], &["owner"], &["bot:", "kubernetes.io/"]);
+        let live = map(&[
+            ("owner", "me"),
+            ("bot:seen", "1"),
+            ("kubernetes.io/cluster/a", "owned"),
+            ("app", "x"),
+            (CREATION_TOKEN_TAG, "t"),
+        ]);
+        assert_eq!(c.visible(&live), map(&[("app", "x")]));
+        assert_eq!(
+            c.ignored(&live),
+            map(&[
+                ("owner", "me"),
+                ("bot:seen", "1"),
+                ("kubernetes.io/cluster/a", "owned")
+            ])
+        );
+        assert!(
+            !c.ignores("Owner"),
+            "keys are compared exactly, as AWS compares them"
+        );
+    }
+
+    #[test]
+    fn own_tags_are_those_the_defaults_do_not_account_for() {
+        let c = config(&[("env", "prod"), ("team", "platform")], &[], &[]);
+        let visible = map(&[("env", "prod"), ("team", "identity"), ("app", "x")]);
+        // Not configured: the default's value is the default's.
+        assert_eq!(
+            c.own(&visible, None),
+            map(&[("team", "identity"), ("app", "x")])
+        );
+        // Configured with the default's own value: it stays the resource's.
+        let configured = map(&[("env", "prod"), ("app", "x")]);
+        assert_eq!(
+            c.own(&visible, Some(&configured)),
+            map(&[("env", "prod"), ("team", "identity"), ("app", "x")])
+        );
+        // Configured with another value, and AWS holds the default's: drift
+        // the plan shows as the configured tag missing.
+        let other = map(&[("env", "dev")]);
+        assert_eq!(
+            c.own(&visible, Some(&other)),
+            map(&[("team", "identity"), ("app", "x")])
         );
     }
 }

@@ -23,7 +23,7 @@ mod settings;
 
 pub use schema::schema;
 pub use settings::settings;
-use settings::{check_account, http_args, validate_auth, validate_endpoint};
+use settings::{check_account, http_args, tag_config, validate_auth, validate_endpoint};
 
 pub(crate) const ENDPOINT_SERVICES: [(&str, &str); 3] =
     [("s3", "S3"), ("iam", "IAM"), ("sts", "STS")];
@@ -59,6 +59,12 @@ impl crate::tfplugin::Provider for IrsaProvider {
                 diags.push(e.to_diagnostic().at(AttrPath::attr("region")));
             }
         }
+        let default_tags = AttrPath::attr("default_tags").then_attr("tags");
+        crate::attributes::tags_map().validate(
+            config.attr("default_tags").attr("tags"),
+            &default_tags,
+            diags,
+        );
         for (name, _) in ENDPOINT_SERVICES {
             if let Some(url) = config.attr("endpoints").attr(name).as_str() {
                 if let Err(e) = validate_endpoint(url) {
@@ -109,6 +115,7 @@ impl crate::tfplugin::Provider for IrsaProvider {
         }
         Some(ProviderData {
             aws,
+            tags: tag_config(config),
             terraform_version: terraform_version.to_owned(),
         })
     }

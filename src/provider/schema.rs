@@ -68,8 +68,53 @@ pub fn schema() -> Schema {
                     BlockNesting::Single,
                     web_identity_block(),
                 ),
+                NestedBlock::new("default_tags", BlockNesting::Single, default_tags_block()),
+                NestedBlock::new("ignore_tags", BlockNesting::Single, ignore_tags_block()),
             ],
         },
+    }
+}
+
+/// `default_tags`, as in hashicorp/aws.
+fn default_tags_block() -> Block {
+    Block {
+        description: "Tags for everything the provider tags (IAM roles, IAM OIDC providers, and the buckets it \
+                      creates), merged under each resource's own `tags`: a resource's tag wins over a default \
+                      with the same key. Each taggable resource shows the merged set in `tags_all`. Changing them \
+                      updates every tagged resource in place."
+            .into(),
+        attributes: vec![Attribute::new(
+            "tags",
+            Type::map(Type::String),
+            Mode::Optional,
+            "The default tags, checked like every resource's `tags`.",
+        )],
+        blocks: vec![],
+    }
+}
+
+/// `ignore_tags`, as in hashicorp/aws.
+fn ignore_tags_block() -> Block {
+    Block {
+        description: "Tags that others manage (tag bots, cost tools, admission controllers). They are left out of \
+                      `tags` and `tags_all`, never shown as drift, and kept when the provider rewrites an \
+                      object's tags."
+            .into(),
+        attributes: vec![
+            Attribute::new(
+                "keys",
+                Type::set(Type::String),
+                Mode::Optional,
+                "Tag keys to ignore, compared exactly.",
+            ),
+            Attribute::new(
+                "key_prefixes",
+                Type::set(Type::String),
+                Mode::Optional,
+                "Prefixes of tag keys to ignore, e.g. `kubernetes.io/`.",
+            ),
+        ],
+        blocks: vec![],
     }
 }
 

@@ -1,9 +1,12 @@
 //! The provider block read into AWS settings, and the checks of it.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use secrecy::SecretString;
 
 use crate::aws;
 use crate::domain::aws_config as aws_rules;
+use crate::domain::tags::TagConfig;
 use crate::errors::ToDiagnostic;
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Value};
 
@@ -87,6 +90,39 @@ pub fn settings(config: &Value) -> aws::Settings {
             .and_then(|m| aws_rules::parse_retry_mode(m).ok()),
         sts_region: s(config.attr("sts_region")),
         http: None,
+    }
+}
+
+/// `default_tags` and `ignore_tags`. Default tags not yet known (a
+/// provider block using values computed in the same apply) stay unknown, so
+/// that plans leave `tags_all` unknown rather than guess it.
+pub fn tag_config(config: &Value) -> TagConfig {
+    let defaults = config.attr("default_tags").attr("tags");
+    let set = |v: &Value| -> BTreeSet<String> {
+        v.as_elements()
+            .map(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let ignore = config.attr("ignore_tags");
+    TagConfig {
+        defaults: if defaults.is_null() {
+            Some(BTreeMap::new())
+        } else if defaults.is_wholly_known() {
+            defaults.as_entries().map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+        } else {
+            None
+        },
+        ignore_keys: set(ignore.attr("keys")),
+        ignore_key_prefixes: set(ignore.attr("key_prefixes")),
     }
 }
 

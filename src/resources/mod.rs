@@ -5,3 +5,4 @@
 pub mod issuer;
 pub mod jwks;
 pub mod role;
+pub mod tags;

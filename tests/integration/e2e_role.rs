@@ -253,7 +253,7 @@ const DRIFTS: [(&str, &[&str]); 8] = [
     ("inline", &["inline_policies"]),
     ("boundary", &["permissions_boundary"]),
     ("duration", &["max_session_duration"]),
-    ("tags", &["tags"]),
+    ("tags", &["tags", "tags_all"]),
     ("gone", &[]),
 ];
 

@@ -140,6 +140,7 @@ fn a_cluster_failure_points_at_an_attribute_of_the_cluster_block() {
 async fn an_unreachable_issuer_fails_at_discovery_and_keeps_no_token() {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: "1.0.3".into(),
     };
     let c = config(vec![

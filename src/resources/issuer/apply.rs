@@ -37,6 +37,7 @@ impl Progress {
             truth.bucket_policy_statements = None;
             truth.oidc_provider_arn = None;
             truth.tags = None;
+            truth.tags_all = None;
         } else {
             truth.discovery_json = prior.discovery_json.clone();
             truth.bucket_policy_statements = prior.bucket_policy_statements.clone();
@@ -44,6 +45,7 @@ impl Progress {
             truth.client_ids = prior.client_ids.clone();
             truth.thumbprints = prior.thumbprints.clone();
             truth.tags = prior.tags.clone();
+            truth.tags_all = prior.tags_all.clone();
         }
         Progress {
             truth,
@@ -171,16 +173,19 @@ impl Converge<'_> {
             .map_err(aws_error)?;
         let user = self.want.tag_map();
         if self.creating || taking_over || self.prior.tag_map() != user {
-            let mut all = user;
-            let token = if self.creating || taking_over {
-                crate::aws::creation_token()
+            // PutBucketTagging replaces every tag: the ones others manage
+            // (ignore_tags) and the token the bucket was created with are
+            // read first and put back.
+            let current = if self.creating {
+                Default::default()
             } else {
-                // Keep the token the bucket was created with.
-                let current = s3::bucket_tags(s3c, bucket).await.map_err(aws_error)?;
-                current
-                    .get(tags::CREATION_TOKEN_TAG)
-                    .cloned()
-                    .unwrap_or_else(crate::aws::creation_token)
+                s3::bucket_tags(s3c, bucket).await.map_err(aws_error)?
+            };
+            let mut all = self.aws.tags.ignored(&current);
+            all.extend(user);
+            let token = match current.get(tags::CREATION_TOKEN_TAG) {
+                Some(t) if !taking_over => t.clone(),
+                _ => crate::aws::creation_token(),
             };
             all.insert(tags::CREATION_TOKEN_TAG.to_owned(), token);
             s3::set_bucket_tags(s3c, bucket, &all)
@@ -307,7 +312,8 @@ impl Converge<'_> {
             None => current.thumbprints.clone(),
         };
         p.truth.thumbprints = Some(thumbprints.into_iter().collect());
-        oidc_provider::update_tags(iam, &arn, &current.tags, &tags)
+        let visible = self.aws.tags.visible(&current.tags);
+        oidc_provider::update_tags(iam, &arn, &visible, &tags)
             .await
             .map_err(aws_error)
     }
@@ -326,6 +332,7 @@ pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostic
     };
     // Values unknown at plan time are known now.
     want.derive(Some(&issuer));
+    want.tags_all = crate::resources::tags::at_apply(&data.tags, want.tags.as_ref());
     let creating = c.prior.is_null();
     let prior = IssuerModel::from_value(c.prior);
     let mut progress = Progress::start(creating, &want, &prior);
@@ -343,6 +350,7 @@ pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostic
     match run.run(&mut progress).await {
         Ok(()) => {
             progress.truth.tags = run.want.tags.clone();
+            progress.truth.tags_all = run.want.tags_all.clone();
             progress.truth.to_value()
         }
         Err(d) => {

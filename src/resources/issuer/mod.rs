@@ -21,6 +21,7 @@ mod tests;
 use crate::aws::s3;
 use crate::context::ProviderData;
 use crate::domain::s3_issuer::{self, S3Issuer, UrlStyle};
+use crate::domain::tags::TagConfig;
 use crate::errors::ToDiagnostic;
 use crate::framework::{Change, ManagedResource, Plan, ResourceSchema};
 use crate::tfplugin::{AttrPath, CancellationToken, Diagnostics, Value};
@@ -33,6 +34,8 @@ pub struct Issuer;
 struct Aws<'a> {
     s3: aws_sdk_s3::Client,
     iam: &'a aws_sdk_iam::Client,
+    /// The provider's `default_tags` and `ignore_tags`.
+    tags: &'a TagConfig,
 }
 
 impl<'a> Aws<'a> {
@@ -40,6 +43,7 @@ impl<'a> Aws<'a> {
         Aws {
             s3: s3::client_for_region(&data.aws.s3, &issuer.region),
             iam: &data.aws.iam,
+            tags: &data.tags,
         }
     }
 }
@@ -77,6 +81,7 @@ impl ManagedResource<ProviderData> for Issuer {
 
     async fn modify_plan(&self, data: &ProviderData, p: &mut Plan, diags: &mut Diagnostics) {
         plan::modify(data, p, diags);
+        crate::resources::tags::plan(&data.tags, p, TAGS, diags);
     }
 
     async fn create(&self, data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {

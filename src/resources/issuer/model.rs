@@ -25,6 +25,7 @@ pub struct IssuerModel {
     pub thumbprints: Option<BTreeSet<String>>,
     pub signing_algorithms: Option<Vec<String>>,
     pub tags: Option<BTreeMap<String, String>>,
+    pub tags_all: Option<BTreeMap<String, String>>,
     pub force_destroy: Option<bool>,
     pub id: Option<String>,
     pub issuer_url: Option<String>,
@@ -51,6 +52,7 @@ impl IssuerModel {
             thumbprints: m::string_set(v, THUMBPRINTS),
             signing_algorithms: m::string_list(v, SIGNING_ALGORITHMS),
             tags: m::string_map(v, TAGS),
+            tags_all: m::string_map(v, TAGS_ALL),
             force_destroy: m::bool(v, FORCE_DESTROY),
             id: m::string(v, ID),
             issuer_url: m::string(v, ISSUER_URL),
@@ -82,6 +84,7 @@ impl IssuerModel {
                 m::list_value(self.signing_algorithms.as_deref()),
             ),
             (TAGS, m::map_value(self.tags.as_ref())),
+            (TAGS_ALL, m::map_value(self.tags_all.as_ref())),
             (FORCE_DESTROY, b(self.force_destroy)),
             (ID, s(&self.id)),
             (ISSUER_URL, s(&self.issuer_url)),
@@ -114,9 +117,13 @@ impl IssuerModel {
         self.create_bucket.unwrap_or(true)
     }
 
-    /// The tags, none when null.
+    /// The tags on the provider and the owned bucket: `tags_all`, or
+    /// `tags` in a state written before there was a `tags_all`.
     pub fn tag_map(&self) -> BTreeMap<String, String> {
-        self.tags.clone().unwrap_or_default()
+        self.tags_all
+            .clone()
+            .or_else(|| self.tags.clone())
+            .unwrap_or_default()
     }
 
     pub fn client_id_list(&self) -> Vec<String> {

@@ -90,17 +90,21 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
             if !same_thumbprints(&prior.thumbprint_list(), &p.thumbprints) {
                 v.thumbprints = Some(p.thumbprints.into_iter().collect());
             }
-            tag_sources.push(p.tags);
+            tag_sources.push(data.tags.visible(&p.tags));
         }
         Ok(None) => v.oidc_provider_arn = None,
         Err(e) => errors.push(e.to_diagnostic()),
     }
     match bucket_tags {
-        Ok(Some(t)) => tag_sources.push(t),
+        Ok(Some(t)) => tag_sources.push(data.tags.visible(&t)),
         Ok(None) => {}
         Err(e) => errors.push(e.to_diagnostic()),
     }
-    v.tags = reported_tags(prior.tags.as_ref(), &tag_sources);
+    let all = reported_tags(Some(&prior.tag_map()), &tag_sources).unwrap_or_default();
+    (v.tags, v.tags_all) = {
+        let (own, all) = crate::resources::tags::report(&data.tags, &all, prior.tags.as_ref());
+        (own, Some(all))
+    };
     if errors.is_empty() {
         Some(v.to_value())
     } else {

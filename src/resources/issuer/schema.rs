@@ -19,6 +19,7 @@ pub const CLIENT_IDS: &str = "client_ids";
 pub const THUMBPRINTS: &str = "thumbprints";
 pub const SIGNING_ALGORITHMS: &str = "signing_algorithms";
 pub const TAGS: &str = "tags";
+pub use crate::attributes::TAGS_ALL;
 pub const FORCE_DESTROY: &str = "force_destroy";
 pub const ID: &str = "id";
 pub const ISSUER_URL: &str = "issuer_url";
@@ -182,6 +183,7 @@ pub fn schema() -> ResourceSchema {
     .attr(attributes::tags_attr(
         "Tags for the IAM OIDC provider, and for the bucket when it is created here. Updated in place.",
     ))
+    .attr(attributes::tags_all_attr())
     .attr(
         Attr::bool(
             FORCE_DESTROY,

@@ -264,6 +264,7 @@ async fn provider_data(region: Option<&str>) -> ProviderData {
     aws.region = region.map(str::to_owned);
     ProviderData {
         aws,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: "1.11.0".into(),
     }
 }

@@ -53,6 +53,7 @@ async fn data_in(version: &str, region: Option<&str>) -> ProviderData {
     };
     ProviderData {
         aws: crate::aws::connect(&settings).await,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: version.into(),
     }
 }

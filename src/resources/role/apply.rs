@@ -123,7 +123,7 @@ async fn converge(
 /// is used when even that read fails.
 async fn true_state(data: &ProviderData, name: &str, like: &RoleModel, fallback: Value) -> Value {
     match iam_role::read_role(&data.aws.iam, name).await {
-        Ok(Some(live)) => RoleModel::from_live(&live, like).to_value(),
+        Ok(Some(live)) => RoleModel::from_live(&live, like, &data.tags).to_value(),
         Ok(None) => Value::Null,
         Err(e) => {
             tracing::warn!("cannot read role {name} back after a failed apply: {e}");
@@ -137,7 +137,8 @@ pub async fn create(data: &ProviderData, change: Change<'_>, diags: &mut Diagnos
         diags.push(s.diagnostic());
         return Value::Null;
     }
-    let planned = RoleModel::from_value(change.planned);
+    let mut planned = RoleModel::from_value(change.planned);
+    planned.tags_all = crate::resources::tags::at_apply(&data.tags, planned.tags.as_ref());
     let wanted = match planned.wanted_settings() {
         Ok(w) => w,
         Err(d) => {
@@ -197,7 +198,8 @@ pub async fn create(data: &ProviderData, change: Change<'_>, diags: &mut Diagnos
 
 pub async fn update(data: &ProviderData, change: Change<'_>, diags: &mut Diagnostics) -> Value {
     let prior = RoleModel::from_value(change.prior);
-    let planned = RoleModel::from_value(change.planned);
+    let mut planned = RoleModel::from_value(change.planned);
+    planned.tags_all = crate::resources::tags::at_apply(&data.tags, planned.tags.as_ref());
     let wanted = match planned.wanted_settings() {
         Ok(w) => w,
         Err(d) => {

@@ -119,8 +119,9 @@ impl ManagedResource<ProviderData> for Role {
         validate_config(config, diags);
     }
 
-    async fn modify_plan(&self, _: &ProviderData, p: &mut Plan, diags: &mut Diagnostics) {
+    async fn modify_plan(&self, data: &ProviderData, p: &mut Plan, diags: &mut Diagnostics) {
         plan::modify(p, diags);
+        crate::resources::tags::plan(&data.tags, p, TAGS, diags);
     }
 
     async fn create(&self, data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {
@@ -136,7 +137,7 @@ impl ManagedResource<ProviderData> for Role {
         let model = RoleModel::from_value(&state);
         let name = model.name.as_deref().or(model.id.as_deref())?;
         match iam_role::read_role(&data.aws.iam, name).await {
-            Ok(Some(live)) => Some(RoleModel::from_live(&live, &model).to_value()),
+            Ok(Some(live)) => Some(RoleModel::from_live(&live, &model, &data.tags).to_value()),
             Ok(None) => None,
             Err(e) => {
                 diags.push(e.to_diagnostic());

@@ -8,9 +8,11 @@ use crate::domain::policy_json::{self, semantically_equal};
 use crate::domain::role as rules;
 use crate::domain::role_diff::RoleSettings;
 use crate::domain::service_account::ServiceAccountPattern;
+use crate::domain::tags::TagConfig;
 use crate::domain::trust_policy::{trust_policy_from, TrustInput, TrustPolicy, DEFAULT_AUDIENCE};
 use crate::errors::ToDiagnostic;
 use crate::framework::model::{self as m, keep_null};
+use crate::resources::tags;
 use crate::tfplugin::{AttrPath, Diagnostic, Value};
 
 use super::schema::*;
@@ -34,6 +36,7 @@ pub struct RoleModel {
     pub permissions_boundary: Option<String>,
     pub max_session_duration: Option<i64>,
     pub tags: Option<BTreeMap<String, String>>,
+    pub tags_all: Option<BTreeMap<String, String>>,
     pub arn: Option<String>,
     pub unique_id: Option<String>,
     pub trust_policy: Option<String>,
@@ -58,6 +61,7 @@ impl RoleModel {
             permissions_boundary: m::string(v, PERMISSIONS_BOUNDARY),
             max_session_duration: m::int(v, MAX_SESSION_DURATION),
             tags: m::string_map(v, TAGS),
+            tags_all: m::string_map(v, TAGS_ALL),
             arn: m::string(v, ARN),
             unique_id: m::string(v, UNIQUE_ID),
             trust_policy: m::string(v, TRUST_POLICY),
@@ -101,6 +105,7 @@ impl RoleModel {
                 m::int_value(self.max_session_duration),
             ),
             (TAGS, m::map_value(self.tags.as_ref())),
+            (TAGS_ALL, m::map_value(self.tags_all.as_ref())),
             (ARN, m::opt_string(self.arn.as_deref())),
             (UNIQUE_ID, m::opt_string(self.unique_id.as_deref())),
             (TRUST_POLICY, m::opt_string(self.trust_policy.as_deref())),
@@ -158,7 +163,7 @@ impl RoleModel {
             description: self.description.clone().unwrap_or_default(),
             max_session_duration,
             permissions_boundary: self.permissions_boundary.clone(),
-            tags: self.tags.clone().unwrap_or_default(),
+            tags: self.all_tags(),
             policy_arns: self.policy_arns.clone().unwrap_or_default(),
             inline_policies: self.inline_policies.clone().unwrap_or_default(),
         })
@@ -173,17 +178,26 @@ impl RoleModel {
                 .max_session_duration
                 .map_or(DEFAULT_SESSION_DURATION, |n| n as i32),
             permissions_boundary: self.permissions_boundary.clone(),
-            tags: self.tags.clone().unwrap_or_default(),
+            tags: self.all_tags(),
             policy_arns: self.policy_arns.clone().unwrap_or_default(),
             inline_policies: self.inline_policies.clone().unwrap_or_default(),
         }
+    }
+
+    /// The tags on the role: `tags_all`, or `tags` in a state written
+    /// before there was a `tags_all`.
+    fn all_tags(&self) -> BTreeMap<String, String> {
+        self.tags_all
+            .clone()
+            .or_else(|| self.tags.clone())
+            .unwrap_or_default()
     }
 
     /// Record what a settings change left in place.
     pub fn with_settings(mut self, s: &RoleSettings, like: &RoleModel) -> RoleModel {
         self.trust_policy = s.trust_policy.clone();
         self.permissions_boundary = s.permissions_boundary.clone();
-        self.tags = keep_null(s.tags.clone(), like.tags.is_none());
+        self.tags_all = Some(s.tags.clone());
         self.policy_arns = keep_null(s.policy_arns.clone(), like.policy_arns.is_none());
         self.inline_policies = keep_null(s.inline_policies.clone(), like.inline_policies.is_none());
         self
@@ -203,7 +217,7 @@ impl RoleModel {
     /// spelling of values that mean the same (policy documents, null versus
     /// empty), and the trust inputs when the trust policy is not one this
     /// resource renders.
-    pub fn from_live(live: &LiveRole, prior: &RoleModel) -> RoleModel {
+    pub fn from_live(live: &LiveRole, prior: &RoleModel, tag_config: &TagConfig) -> RoleModel {
         let role = &live.role;
         let mut s = prior.clone();
         s.id = Some(role.name.clone());
@@ -221,10 +235,10 @@ impl RoleModel {
                 .unwrap_or(DEFAULT_SESSION_DURATION),
         ));
         s.permissions_boundary = role.permissions_boundary.clone();
-        s.tags = keep_null(
-            crate::domain::tags::user_tags(&role.tags),
-            prior.tags.is_none(),
-        );
+        (s.tags, s.tags_all) = {
+            let (own, all) = tags::report(tag_config, &role.tags, prior.tags.as_ref());
+            (own, Some(all))
+        };
         s.policy_arns = keep_null(live.policy_arns.clone(), prior.policy_arns.is_none());
         let prior_inline = prior.inline_policies.clone().unwrap_or_default();
         let inline: BTreeMap<String, String> = live

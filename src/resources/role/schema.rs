@@ -24,6 +24,7 @@ pub const INLINE_POLICIES: &str = "inline_policies";
 pub const PERMISSIONS_BOUNDARY: &str = "permissions_boundary";
 pub const MAX_SESSION_DURATION: &str = "max_session_duration";
 pub const TAGS: &str = "tags";
+pub use crate::attributes::TAGS_ALL;
 pub const ARN: &str = "arn";
 pub const UNIQUE_ID: &str = "unique_id";
 pub const TRUST_POLICY: &str = "trust_policy";
@@ -178,6 +179,7 @@ pub fn schema() -> ResourceSchema {
         "Tags of the role. {}",
         attributes::PROVIDER_TAG_NOTE
     )))
+    .attr(attributes::tags_all_attr())
     .attr(Attr::string(ARN, Computed, "ARN of the role.").use_state_for_unknown())
     .attr(
         Attr::string(

@@ -9,6 +9,7 @@ use super::Role;
 use crate::aws::iam_role::{LiveRole, RoleInfo};
 use crate::context::ProviderData;
 use crate::domain::role as rules;
+use crate::domain::tags::TagConfig;
 use crate::domain::trust_policy::{TrustPolicy, DEFAULT_AUDIENCE};
 use crate::framework::Managed;
 use crate::tfplugin::schema::Mode as M;
@@ -25,7 +26,7 @@ fn role() -> Managed<Role> {
 }
 
 fn state_from_live(live: &LiveRole, prior: &Value) -> Value {
-    RoleModel::from_live(live, &RoleModel::from_value(prior)).to_value()
+    RoleModel::from_live(live, &RoleModel::from_value(prior), &TagConfig::none()).to_value()
 }
 
 fn validate_config(config: &Value, diags: &mut Diagnostics) {
@@ -75,8 +76,13 @@ fn propose(prior: &Value, config: &Value) -> Value {
 }
 
 async fn plan(prior: &Value, config: &Value) -> (Planned, Diagnostics) {
+    plan_tagged(prior, config, TagConfig::none()).await
+}
+
+async fn plan_tagged(prior: &Value, config: &Value, tags: TagConfig) -> (Planned, Diagnostics) {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
+        tags,
         terraform_version: "1.11.0".into(),
     };
     let mut diags = Diagnostics::new();
@@ -216,6 +222,7 @@ async fn a_generated_name_survives_as_long_as_it_fits_the_prefix() {
 async fn an_imported_generated_name_plans_clean_with_its_name_its_prefix_or_both() {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: "1.11.0".into(),
     };
     let name = rules::generated_name("app-", 1_795_426_024, 0, 7);
@@ -294,6 +301,7 @@ async fn an_imported_role_gets_its_inputs_from_the_trust_policy() {
     let (created, _) = plan(&Value::Null, &c).await;
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
+        tags: crate::domain::tags::TagConfig::none(),
         terraform_version: "1.11.0".into(),
     };
     let imported = role()
@@ -333,6 +341,7 @@ async fn a_stop_before_the_role_exists_creates_nothing() {
     let (planned, _) = plan(&Value::Null, &c).await;
     let data = ProviderData {
         // Nowhere to call: the stop must come first.
+        tags: TagConfig::none(),
         aws: crate::aws::connect(&crate::aws::Settings {
             region: Some("us-east-1".into()),
             endpoints: crate::aws::Endpoints {
@@ -474,4 +483,77 @@ fn validation_names_the_attribute() {
     unknown.set_attr("service_accounts", Value::Unknown);
     validate_config(&unknown, &mut ok);
     assert!(ok.is_empty(), "{ok:?}");
+}
+
+fn string_map(pairs: &[(&str, &str)]) -> Value {
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::string(*v)))
+            .collect(),
+    )
+}
+
+fn defaults(pairs: &[(&str, &str)], prefixes: &[&str]) -> TagConfig {
+    TagConfig {
+        defaults: Some(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ),
+        ignore_keys: Default::default(),
+        ignore_key_prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn tags_all_is_planned_from_the_defaults_and_the_role_s_tags() {
+    let c = basic(&[
+        ("name", Value::string("app")),
+        ("tags", string_map(&[("team", "identity")])),
+    ]);
+    let tags = defaults(&[("env", "prod"), ("team", "platform")], &[]);
+    let (planned, diags) = plan_tagged(&Value::Null, &c, tags.clone()).await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(
+        planned.state.attr("tags_all"),
+        &string_map(&[("env", "prod"), ("team", "identity")])
+    );
+    // Unknown tags, or default tags not known yet: unknown.
+    let unknown = basic(&[("name", Value::string("app")), ("tags", Value::Unknown)]);
+    let (planned, _) = plan_tagged(&Value::Null, &unknown, tags).await;
+    assert_eq!(planned.state.attr("tags_all"), &Value::Unknown);
+    let not_yet = TagConfig {
+        defaults: None,
+        ..TagConfig::none()
+    };
+    let (planned, _) = plan_tagged(&Value::Null, &c, not_yet).await;
+    assert_eq!(planned.state.attr("tags_all"), &Value::Unknown);
+}
+
+#[tokio::test]
+async fn an_ignored_tag_and_too_many_merged_tags_are_refused_at_tags() {
+    let c = basic(&[
+        ("name", Value::string("app")),
+        ("tags", string_map(&[("bot:owner", "x")])),
+    ]);
+    let (_, diags) = plan_tagged(&Value::Null, &c, defaults(&[], &["bot:"])).await;
+    assert_eq!(diags.0.len(), 1, "{diags:?}");
+    assert_eq!(diags.0[0].summary, "Tag ignored by the provider");
+    assert_eq!(diags.0[0].path, Some(attr("tags").then_key("bot:owner")));
+
+    let many: Vec<(String, String)> = (0..45).map(|i| (format!("d{i}"), "v".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let own = basic(&[
+        ("name", Value::string("app")),
+        (
+            "tags",
+            string_map(&[("a", "1"), ("b", "2"), ("c", "3"), ("e", "4"), ("f", "5")]),
+        ),
+    ]);
+    let (_, diags) = plan_tagged(&Value::Null, &own, defaults(&many, &[])).await;
+    assert_eq!(diags.0.len(), 1, "{diags:?}");
+    assert_eq!(diags.0[0].path, Some(attr("tags")));
+    assert!(diags.0[0].detail.contains("50 tags") && diags.0[0].detail.contains("default_tags"));
 }
