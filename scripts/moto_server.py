@@ -163,21 +163,23 @@ def patch_cloudfront():
     )
     from moto.moto_api import state_manager
 
-    class PreconditionFailed(CloudFrontException):
-        code = "PreconditionFailed"
-        message = "The If-Match version is missing or not valid for the resource."
+    def error(code, message):
+        return type(code, (CloudFrontException,), {"code": code, "message": message})
 
-    class DistributionNotDisabled(CloudFrontException):
-        code = "DistributionNotDisabled"
-        message = "The distribution you are trying to delete has not been disabled."
-
-    class OriginAccessControlAlreadyExists(CloudFrontException):
-        code = "OriginAccessControlAlreadyExists"
-        message = "An origin access control with the same name already exists."
-
-    class OriginAccessControlInUse(CloudFrontException):
-        code = "OriginAccessControlInUse"
-        message = "The origin access control is in use."
+    PreconditionFailed = error(
+        "PreconditionFailed", "The If-Match version is missing or not valid for the resource."
+    )
+    DistributionNotDisabled = error(
+        "DistributionNotDisabled",
+        "The distribution you are trying to delete has not been disabled.",
+    )
+    OriginAccessControlAlreadyExists = error(
+        "OriginAccessControlAlreadyExists",
+        "An origin access control with the same name already exists.",
+    )
+    OriginAccessControlInUse = error(
+        "OriginAccessControlInUse", "The origin access control is in use."
+    )
 
     def check_if_match(if_match, etag):
         if not if_match:

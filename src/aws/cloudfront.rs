@@ -19,7 +19,9 @@ use aws_sdk_cloudfront::Client;
 use tokio::time::Instant;
 
 use super::error::AwsError;
-use crate::domain::cloudfront::{DesiredDistribution, LiveDistribution};
+use crate::domain::cloudfront::{
+    clipped, DesiredDistribution, LiveDistribution, MAX_OAC_DESCRIPTION_LEN,
+};
 
 /// The status of a distribution whose last change has reached every edge.
 pub const DEPLOYED: &str = "Deployed";
@@ -30,9 +32,6 @@ pub const DISTRIBUTION_EXISTS: &str = "DistributionAlreadyExists";
 
 /// CloudFront's error when an Origin Access Control of that name exists.
 pub const OAC_EXISTS: &str = "OriginAccessControlAlreadyExists";
-
-/// The longest Origin Access Control description CloudFront accepts.
-const MAX_OAC_DESCRIPTION: usize = 256;
 
 /// An Origin Access Control as CloudFront reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,16 +97,28 @@ pub enum WaitError {
     },
 }
 
+/// An answer without a part it always has.
+fn incomplete(call: &'static str, resource: &str, what: &str) -> AwsError {
+    AwsError::Transport {
+        call,
+        resource: resource.to_owned(),
+        message: format!("the answer carried no {what}"),
+    }
+}
+
+/// The next page's marker of a listing, if there is a next page.
+fn next_page(truncated: bool, next_marker: Option<&str>) -> Option<String> {
+    next_marker
+        .filter(|m| truncated && !m.is_empty())
+        .map(str::to_owned)
+}
+
 fn oac(
     control: Option<&aws_sdk_cloudfront::types::OriginAccessControl>,
     etag: Option<&str>,
     call: &'static str,
 ) -> Result<OriginAccessControl, AwsError> {
-    let missing = |what: &str| AwsError::Transport {
-        call,
-        resource: "an origin access control".into(),
-        message: format!("the answer carried no {what}"),
-    };
+    let missing = |what: &str| incomplete(call, "an origin access control", what);
     let control = control.ok_or_else(|| missing("origin access control"))?;
     let config = control
         .origin_access_control_config()
@@ -138,16 +149,8 @@ pub async fn create_origin_access_control(
 ) -> Result<OriginAccessControl, AwsError> {
     let token = super::creation_token();
     let suffix = format!(" (creation {token})");
-    let mut description = purpose.to_owned();
-    let room = MAX_OAC_DESCRIPTION - suffix.len();
-    if description.len() > room {
-        let mut end = room;
-        while !description.is_char_boundary(end) {
-            end -= 1;
-        }
-        description.truncate(end);
-    }
-    description.push_str(&suffix);
+    let room = MAX_OAC_DESCRIPTION_LEN - suffix.len();
+    let description = format!("{}{suffix}", clipped(purpose, room));
     let resource = format!("origin access control {name}");
     let err = match c
         .create_origin_access_control()
@@ -221,12 +224,9 @@ pub async fn find_origin_access_control(
         if let Some(s) = list.items().iter().find(|s| s.name() == name) {
             return super::found(get_origin_access_control(c, s.id()).await);
         }
-        match list
-            .next_marker()
-            .filter(|m| list.is_truncated() && !m.is_empty())
-        {
-            Some(m) => marker = Some(m.to_owned()),
-            None => return Ok(None),
+        marker = next_page(list.is_truncated(), list.next_marker());
+        if marker.is_none() {
+            return Ok(None);
         }
     }
 }
@@ -257,11 +257,7 @@ fn distribution(
     etag: Option<&str>,
     call: &'static str,
 ) -> Result<Distribution, AwsError> {
-    let missing = |what: &str| AwsError::Transport {
-        call,
-        resource: "a distribution".into(),
-        message: format!("the answer carried no {what}"),
-    };
+    let missing = |what: &str| incomplete(call, "a distribution", what);
     let d = d.ok_or_else(|| missing("distribution"))?;
     let config = d
         .distribution_config()
@@ -354,12 +350,9 @@ pub async fn find_by_caller_reference(
                 _ => {}
             }
         }
-        match list
-            .next_marker()
-            .filter(|m| list.is_truncated() && !m.is_empty())
-        {
-            Some(m) => marker = Some(m.to_owned()),
-            None => return Ok(None),
+        marker = next_page(list.is_truncated(), list.next_marker());
+        if marker.is_none() {
+            return Ok(None);
         }
     }
 }
@@ -408,11 +401,11 @@ pub async fn disable_distribution(c: &Client, id: &str) -> Result<Distribution, 
         .await
         .map_err(|e| AwsError::from_sdk("GetDistributionConfig", &resource, e))?;
     let (Some(config), Some(etag)) = (out.distribution_config(), out.e_tag()) else {
-        return Err(AwsError::Transport {
-            call: "GetDistributionConfig",
-            resource,
-            message: "the answer carried no configuration or ETag".into(),
-        });
+        return Err(incomplete(
+            "GetDistributionConfig",
+            &resource,
+            "configuration or ETag",
+        ));
     };
     if !config.enabled() {
         return get_distribution(c, id).await;

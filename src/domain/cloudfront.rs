@@ -48,6 +48,9 @@ pub const SERVICE_PRINCIPAL: &str = "cloudfront.amazonaws.com";
 /// The longest comment CloudFront accepts.
 const MAX_COMMENT_LEN: usize = 128;
 
+/// The longest Origin Access Control description CloudFront accepts.
+pub const MAX_OAC_DESCRIPTION_LEN: usize = 256;
+
 /// How many aliases a distribution may have (CloudFront's default quota).
 pub const MAX_ALIASES: usize = 100;
 
@@ -253,6 +256,16 @@ fn is_uuid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The longest start of `text` that is at most `max` bytes long and ends
+/// between characters: CloudFront counts its text limits in bytes.
+pub fn clipped(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The issuer's own choices for its distribution.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DistributionOptions {
@@ -297,14 +310,7 @@ impl DesiredDistribution {
             Some(p) => format!("{bucket}/{p}"),
             None => bucket.to_owned(),
         };
-        let mut comment = format!("OIDC issuer {place}");
-        if comment.len() > MAX_COMMENT_LEN {
-            let mut end = MAX_COMMENT_LEN;
-            while !comment.is_char_boundary(end) {
-                end -= 1;
-            }
-            comment.truncate(end);
-        }
+        let comment = clipped(&format!("OIDC issuer {place}"), MAX_COMMENT_LEN).to_owned();
         DesiredDistribution {
             origin_domain: origin_domain(bucket, region),
             origin_access_control_id: oac_id.to_owned(),

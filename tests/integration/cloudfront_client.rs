@@ -225,21 +225,7 @@ async fn a_distribution_is_created_updated_disabled_waited_for_and_deleted() {
         .await
         .unwrap();
     assert_eq!(again.etag, disabled.etag);
-    let ready = cloudfront::wait_deployed(&c, &made.id, QUICK)
-        .await
-        .unwrap();
-    cloudfront::delete_distribution(&c, &made.id, &ready.etag)
-        .await
-        .unwrap();
-
-    let gone = cloudfront::get_distribution(&c, &made.id)
-        .await
-        .unwrap_err();
-    assert!(gone.is_not_found(), "{gone:?}");
-    let twice = cloudfront::delete_distribution(&c, &made.id, &ready.etag)
-        .await
-        .unwrap_err();
-    assert!(twice.is_not_found(), "{twice:?}");
+    cleanup(&c, &made.id).await;
     assert!(matches!(
         cloudfront::wait_deployed(&c, &made.id, QUICK).await,
         Err(WaitError::Aws(e)) if e.is_not_found()
@@ -249,18 +235,45 @@ async fn a_distribution_is_created_updated_disabled_waited_for_and_deleted() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn a_create_whose_answer_is_lost_converges_on_the_caller_reference() {
-    let moto = Moto::shared();
-    let proxy = FaultProxy::start(&moto.endpoint());
+/// A client behind a fault proxy, an OAC, and a distribution to create.
+struct Faulty {
+    proxy: FaultProxy,
+    c: aws_sdk_cloudfront::Client,
+    oac: cloudfront::OriginAccessControl,
+    want: DesiredDistribution,
+    reference: String,
+    /// The random suffix of the names.
+    s: String,
+}
+
+async fn faulty(what: &str) -> Faulty {
+    let proxy = FaultProxy::start(&Moto::shared().endpoint());
     let c = client(&proxy.endpoint()).await;
     let s = random_suffix();
-    let bucket = format!("cf-lost-{s}");
-    let oac = cloudfront::create_origin_access_control(&c, &format!("irsa-{s}"), "lost")
+    let oac = cloudfront::create_origin_access_control(&c, &format!("irsa-{s}"), what)
         .await
         .unwrap();
-    let want = desired(&bucket, &oac.id, enabled());
-    let reference = irsa::aws::creation_token();
+    let want = desired(&format!("cf-{what}-{s}"), &oac.id, enabled());
+    Faulty {
+        proxy,
+        c,
+        oac,
+        want,
+        reference: irsa::aws::creation_token(),
+        s,
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_converges_on_the_caller_reference() {
+    let Faulty {
+        proxy,
+        c,
+        oac,
+        want,
+        reference,
+        ..
+    } = faulty("lost").await;
 
     // Every answer to CreateDistribution is dropped: the distribution is
     // made, and found again by its caller reference.
@@ -313,15 +326,14 @@ async fn a_create_whose_answer_is_lost_converges_on_the_caller_reference() {
 
 #[tokio::test]
 async fn a_create_that_never_arrived_is_an_error_and_the_retry_creates() {
-    let moto = Moto::shared();
-    let proxy = FaultProxy::start(&moto.endpoint());
-    let c = client(&proxy.endpoint()).await;
-    let s = random_suffix();
-    let oac = cloudfront::create_origin_access_control(&c, &format!("irsa-{s}"), "never")
-        .await
-        .unwrap();
-    let want = desired(&format!("cf-never-{s}"), &oac.id, enabled());
-    let reference = irsa::aws::creation_token();
+    let Faulty {
+        proxy,
+        c,
+        oac,
+        want,
+        reference,
+        s,
+    } = faulty("never").await;
     for fault in [Fault::Status500, Fault::Close] {
         proxy.arm("cloudfront:CreateDistribution", fault);
         let err = cloudfront::create_distribution(&c, &reference, &want)
@@ -388,15 +400,17 @@ async fn missing_objects_are_not_found() {
     .is_none());
 }
 
-/// Disable, wait, delete.
+/// Disable, wait, delete; then it is gone, and deleting again is NotFound.
 async fn cleanup(c: &aws_sdk_cloudfront::Client, id: &str) {
     cloudfront::disable_distribution(c, id).await.unwrap();
     let ready = cloudfront::wait_deployed(c, id, QUICK).await.unwrap();
     cloudfront::delete_distribution(c, id, &ready.etag)
         .await
         .unwrap();
-    assert!(cloudfront::get_distribution(c, id)
+    let gone = cloudfront::get_distribution(c, id).await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone:?}");
+    let twice = cloudfront::delete_distribution(c, id, &ready.etag)
         .await
-        .unwrap_err()
-        .is_not_found());
+        .unwrap_err();
+    assert!(twice.is_not_found(), "{twice:?}");
 }

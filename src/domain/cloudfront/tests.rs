@@ -82,6 +82,14 @@ fn the_comment_names_the_issuer_and_fits_cloudfront() {
 }
 
 #[test]
+fn text_is_clipped_between_characters() {
+    assert_eq!(clipped("abc", 10), "abc");
+    assert_eq!(clipped("abc", 2), "ab");
+    assert_eq!(clipped("aé", 2), "a");
+    assert_eq!(clipped("aé", 3), "aé");
+}
+
+#[test]
 fn certificates_must_be_acm_in_us_east_1() {
     assert_eq!(
         validate_certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/abc-1"),
