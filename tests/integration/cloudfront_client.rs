@@ -414,3 +414,90 @@ async fn cleanup(c: &aws_sdk_cloudfront::Client, id: &str) {
         .unwrap_err();
     assert!(twice.is_not_found(), "{twice:?}");
 }
+
+/// The events of one thread: level, target and message.
+type Events = std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String, String)>>>;
+
+struct Recorder(Events);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorder {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        let meta = event.metadata();
+        self.0
+            .lock()
+            .unwrap()
+            .push((*meta.level(), meta.target().to_owned(), m.0));
+    }
+}
+
+#[tokio::test]
+async fn each_call_and_each_look_of_the_wait_is_logged_at_debug() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let events = Events::default();
+    // This test's runtime runs on this thread only, so the subscriber sees
+    // its calls and no other test's.
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(Recorder(events.clone())),
+    );
+    let c = client(&Moto::shared().endpoint()).await;
+    let s = random_suffix();
+    let oac = cloudfront::create_origin_access_control(&c, &format!("irsa-{s}"), "logs")
+        .await
+        .unwrap();
+    let want = desired(&format!("cf-logs-{s}"), &oac.id, enabled());
+    let made = cloudfront::create_distribution(&c, &irsa::aws::creation_token(), &want)
+        .await
+        .unwrap();
+    cloudfront::wait_deployed(&c, &made.id, QUICK)
+        .await
+        .unwrap();
+    cleanup(&c, &made.id).await;
+    cloudfront::delete_origin_access_control(&c, &oac.id, &oac.etag)
+        .await
+        .unwrap();
+
+    let events = events.lock().unwrap().clone();
+    let debug_at_aws = |needle: &str| {
+        events.iter().any(|(level, target, message)| {
+            *level == tracing::Level::DEBUG && target == "irsa::aws" && message.contains(needle)
+        })
+    };
+    for op in [
+        "CreateOriginAccessControl",
+        "CreateDistribution",
+        "GetDistribution",
+        "GetDistributionConfig",
+        "UpdateDistribution",
+        "DeleteDistribution",
+        "DeleteOriginAccessControl",
+    ] {
+        assert!(
+            debug_at_aws(&format!("AWS call CloudFront.{op}: HTTP ")),
+            "no call log line for {op}: {events:#?}"
+        );
+    }
+    assert!(
+        debug_at_aws(&format!(
+            "CloudFront distribution {}: InProgress after",
+            made.id
+        )),
+        "{events:#?}"
+    );
+    assert!(
+        debug_at_aws(&format!(
+            "CloudFront distribution {}: Deployed after",
+            made.id
+        )),
+        "{events:#?}"
+    );
+}
