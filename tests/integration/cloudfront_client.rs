@@ -14,12 +14,13 @@ use irsa::domain::cloudfront::{drift, DesiredDistribution, DistributionOptions, 
 use crate::support::fault_proxy::{Fault, FaultProxy};
 use crate::support::{random_suffix, Moto};
 
-/// A CloudFront client whose calls go to `endpoint`, with one retry.
-async fn client(endpoint: &str) -> aws_sdk_cloudfront::Client {
-    let settings = Settings {
+/// The provider settings of these tests: moto's credentials, the
+/// CloudFront endpoint `endpoint` (none: the environment's), one retry.
+fn settings(endpoint: Option<&str>) -> Settings {
+    Settings {
         region: Some("eu-west-1".into()),
         endpoints: Endpoints {
-            cloudfront: Some(endpoint.to_owned()),
+            cloudfront: endpoint.map(str::to_owned),
             ..Default::default()
         },
         static_keys: Some(StaticKeys {
@@ -29,8 +30,14 @@ async fn client(endpoint: &str) -> aws_sdk_cloudfront::Client {
         }),
         max_retries: Some(1),
         ..Default::default()
-    };
-    irsa::aws::connect(&settings).await.cloudfront
+    }
+}
+
+/// A CloudFront client whose calls go to `endpoint`.
+async fn client(endpoint: &str) -> aws_sdk_cloudfront::Client {
+    irsa::aws::connect(&settings(Some(endpoint)))
+        .await
+        .cloudfront
 }
 
 /// Short pauses: moto deploys on the second look.
@@ -225,14 +232,11 @@ async fn a_distribution_is_created_updated_disabled_waited_for_and_deleted() {
         .await
         .unwrap();
     assert_eq!(again.etag, disabled.etag);
-    cleanup(&c, &made.id).await;
+    cleanup(&c, &made.id, &oac).await;
     assert!(matches!(
         cloudfront::wait_deployed(&c, &made.id, QUICK).await,
         Err(WaitError::Aws(e)) if e.is_not_found()
     ));
-    cloudfront::delete_origin_access_control(&c, &oac.id, &oac.etag)
-        .await
-        .unwrap();
 }
 
 /// A client behind a fault proxy, an OAC, and a distribution to create.
@@ -318,10 +322,7 @@ async fn a_create_whose_answer_is_lost_converges_on_the_caller_reference() {
             .is_none()
     );
 
-    cleanup(&c, &made.id).await;
-    cloudfront::delete_origin_access_control(&c, &oac.id, &oac.etag)
-        .await
-        .unwrap();
+    cleanup(&c, &made.id, &oac).await;
 }
 
 #[tokio::test]
@@ -365,10 +366,7 @@ async fn a_create_that_never_arrived_is_an_error_and_the_retry_creates() {
         .await
         .unwrap();
 
-    cleanup(&c, &made.id).await;
-    cloudfront::delete_origin_access_control(&c, &oac.id, &oac.etag)
-        .await
-        .unwrap();
+    cleanup(&c, &made.id, &oac).await;
 }
 
 #[tokio::test]
@@ -400,8 +398,30 @@ async fn missing_objects_are_not_found() {
     .is_none());
 }
 
+#[tokio::test]
+async fn the_endpoint_falls_back_to_aws_endpoint_url_cloudfront() {
+    // The variable is set for the whole test process: every other
+    // CloudFront client in it has an endpoint of its own or makes no call.
+    std::env::set_var("AWS_ENDPOINT_URL_CLOUDFRONT", Moto::shared().endpoint());
+    // moto answers: the call went to the variable's endpoint.
+    let c = irsa::aws::connect(&settings(None)).await.cloudfront;
+    let e = cloudfront::get_distribution(&c, "E0MISSING")
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    // The block's endpoint (a closed port) takes precedence.
+    let c = irsa::aws::connect(&settings(Some("http://127.0.0.1:9")))
+        .await
+        .cloudfront;
+    let e = cloudfront::get_distribution(&c, "E0MISSING")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AwsError::Transport { .. }), "{e:?}");
+}
+
 /// Disable, wait, delete; then it is gone, and deleting again is NotFound.
-async fn cleanup(c: &aws_sdk_cloudfront::Client, id: &str) {
+/// Then the Origin Access Control it used.
+async fn cleanup(c: &aws_sdk_cloudfront::Client, id: &str, oac: &cloudfront::OriginAccessControl) {
     cloudfront::disable_distribution(c, id).await.unwrap();
     let ready = cloudfront::wait_deployed(c, id, QUICK).await.unwrap();
     cloudfront::delete_distribution(c, id, &ready.etag)
@@ -413,14 +433,32 @@ async fn cleanup(c: &aws_sdk_cloudfront::Client, id: &str) {
         .await
         .unwrap_err();
     assert!(twice.is_not_found(), "{twice:?}");
+    cloudfront::delete_origin_access_control(c, &oac.id, &oac.etag)
+        .await
+        .unwrap();
 }
 
-/// The events of one thread: level, target and message.
-type Events = std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String, String)>>>;
+/// Events: level, target and message.
+type Events = Vec<(tracing::Level, String, String)>;
 
-struct Recorder(Events);
+/// Records the events of the threads that [`record_this_thread`] named.
+/// It is the process's global subscriber: a scoped one (`set_default`)
+/// misses events when other threads meet the same call sites first.
+#[derive(Default)]
+struct Recorder {
+    threads: std::sync::Mutex<std::collections::HashMap<std::thread::ThreadId, Events>>,
+}
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorder {
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for &'static Recorder {
+    /// DEBUG and above: TRACE call sites stay off for the whole process.
+    fn enabled(
+        &self,
+        meta: &tracing::Metadata<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        *meta.level() <= tracing::Level::DEBUG
+    }
+
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         struct Message(String);
         impl tracing::field::Visit for Message {
@@ -430,25 +468,39 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorder {
                 }
             }
         }
+        let mut threads = self.threads.lock().unwrap();
+        let Some(events) = threads.get_mut(&std::thread::current().id()) else {
+            return;
+        };
         let mut m = Message(String::new());
         event.record(&mut m);
         let meta = event.metadata();
-        self.0
-            .lock()
-            .unwrap()
-            .push((*meta.level(), meta.target().to_owned(), m.0));
+        events.push((*meta.level(), meta.target().to_owned(), m.0));
     }
+}
+
+/// Start recording this thread's events; returns the recorder.
+fn record_this_thread() -> &'static Recorder {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    static RECORDER: std::sync::OnceLock<&'static Recorder> = std::sync::OnceLock::new();
+    let recorder = *RECORDER.get_or_init(|| {
+        let recorder: &'static Recorder = Box::leak(Box::default());
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(recorder))
+            .expect("no other global subscriber in the test process");
+        recorder
+    });
+    recorder
+        .threads
+        .lock()
+        .unwrap()
+        .insert(std::thread::current().id(), Vec::new());
+    recorder
 }
 
 #[tokio::test]
 async fn each_call_and_each_look_of_the_wait_is_logged_at_debug() {
-    use tracing_subscriber::layer::SubscriberExt as _;
-    let events = Events::default();
-    // This test's runtime runs on this thread only, so the subscriber sees
-    // its calls and no other test's.
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::registry().with(Recorder(events.clone())),
-    );
+    // This test's runtime runs on this thread only.
+    let recorder = record_this_thread();
     let c = client(&Moto::shared().endpoint()).await;
     let s = random_suffix();
     let oac = cloudfront::create_origin_access_control(&c, &format!("irsa-{s}"), "logs")
@@ -461,12 +513,14 @@ async fn each_call_and_each_look_of_the_wait_is_logged_at_debug() {
     cloudfront::wait_deployed(&c, &made.id, QUICK)
         .await
         .unwrap();
-    cleanup(&c, &made.id).await;
-    cloudfront::delete_origin_access_control(&c, &oac.id, &oac.etag)
-        .await
-        .unwrap();
+    cleanup(&c, &made.id, &oac).await;
 
-    let events = events.lock().unwrap().clone();
+    let events = recorder
+        .threads
+        .lock()
+        .unwrap()
+        .remove(&std::thread::current().id())
+        .unwrap();
     let debug_at_aws = |needle: &str| {
         events.iter().any(|(level, target, message)| {
             *level == tracing::Level::DEBUG && target == "irsa::aws" && message.contains(needle)
