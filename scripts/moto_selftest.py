@@ -73,6 +73,7 @@ def main():
 
     check_federated_principals(endpoint)
     check_unsigned_well_known(endpoint)
+    check_cloudfront(endpoint)
     print("moto self-test passed")
 
 
@@ -145,6 +146,103 @@ def check_unsigned_well_known(endpoint):
     for k in (key, "private.json"):
         s3.delete_object(Bucket=bucket, Key=k)
     s3.delete_bucket(Bucket=bucket)
+
+
+def check_cloudfront(endpoint):
+    """The CloudFront patches: OAC ids kept on origins, caller references
+    idempotent, ETags checked and renewed, deploys taking a look, enabled
+    distributions and used OACs kept from deletion, OAC names unique."""
+    cf = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1")
+    name = f"selftest-{uuid.uuid4().hex[:12]}"
+    oac_config = {
+        "Name": name,
+        "Description": "self-test",
+        "SigningProtocol": "sigv4",
+        "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3",
+    }
+    oac = cf.create_origin_access_control(OriginAccessControlConfig=oac_config)
+    oac_id, oac_etag = oac["OriginAccessControl"]["Id"], oac["ETag"]
+    expect_error(
+        lambda: cf.create_origin_access_control(OriginAccessControlConfig=oac_config),
+        "OriginAccessControlAlreadyExists",
+    )
+    config = {
+        "CallerReference": name,
+        "Comment": "self-test",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "o",
+                    "DomainName": f"{name}.s3.eu-west-1.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    "OriginAccessControlId": oac_id,
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "o",
+            "ViewerProtocolPolicy": "https-only",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        },
+    }
+    made = cf.create_distribution(DistributionConfig=config)["Distribution"]
+    dist_id = made["Id"]
+    check(made["Status"] == "InProgress", f"a new distribution is {made['Status']}")
+    origin = made["DistributionConfig"]["Origins"]["Items"][0]
+    check(origin.get("OriginAccessControlId") == oac_id, f"origin without its OAC: {origin}")
+    again = cf.create_distribution(DistributionConfig=config)["Distribution"]
+    check(again["Id"] == dist_id, "a repeated caller reference made another distribution")
+    expect_error(
+        lambda: cf.create_distribution(DistributionConfig=dict(config, Comment="other")),
+        "DistributionAlreadyExists",
+    )
+    statuses = [cf.get_distribution(Id=dist_id)["Distribution"]["Status"] for _ in range(2)]
+    check(statuses == ["InProgress", "Deployed"], f"statuses {statuses}")
+    etag = cf.get_distribution(Id=dist_id)["ETag"]
+    expect_error(
+        lambda: cf.update_distribution(Id=dist_id, IfMatch="stale", DistributionConfig=config),
+        "PreconditionFailed",
+    )
+    updated = cf.update_distribution(
+        Id=dist_id, IfMatch=etag, DistributionConfig=dict(config, Enabled=False)
+    )
+    check(updated["ETag"] != etag, "an update kept the ETag")
+    check(updated["Distribution"]["Status"] == "InProgress", "an update was deployed at once")
+    expect_error(
+        lambda: cf.delete_origin_access_control(Id=oac_id, IfMatch=oac_etag),
+        "OriginAccessControlInUse",
+    )
+    enabled = cf.update_distribution(Id=dist_id, IfMatch=updated["ETag"], DistributionConfig=config)
+    expect_error(
+        lambda: cf.delete_distribution(Id=dist_id, IfMatch=enabled["ETag"]),
+        "DistributionNotDisabled",
+    )
+    disabled = cf.update_distribution(
+        Id=dist_id, IfMatch=enabled["ETag"], DistributionConfig=dict(config, Enabled=False)
+    )
+    expect_error(lambda: cf.delete_distribution(Id=dist_id, IfMatch="stale"), "PreconditionFailed")
+    cf.delete_distribution(Id=dist_id, IfMatch=disabled["ETag"])
+    expect_error(
+        lambda: cf.delete_origin_access_control(Id=oac_id, IfMatch="stale"), "PreconditionFailed"
+    )
+    cf.delete_origin_access_control(Id=oac_id, IfMatch=oac_etag)
+    expect_error(
+        lambda: cf.delete_origin_access_control(Id=oac_id, IfMatch=oac_etag),
+        "NoSuchOriginAccessControl",
+    )
+
+
+def expect_error(call, code):
+    try:
+        call()
+    except ClientError as e:
+        got = e.response["Error"]["Code"]
+        check(got == code, f"expected {code}, got {got}")
+        return
+    check(False, f"expected {code}, the call succeeded")
 
 
 def check(ok, message):

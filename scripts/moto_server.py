@@ -131,6 +131,143 @@ def patch_unsigned_well_known_paths():
     )
 
 
+def patch_cloudfront():
+    """Make moto's CloudFront keep and check what AWS keeps and checks.
+
+    - Origins keep their `OriginAccessControlId` (moto drops it, so a
+      distribution reads back as if it had no Origin Access Control).
+    - A CreateDistribution repeating a caller reference with the same
+      configuration returns the distribution made for it, as AWS does; only
+      a different configuration is `DistributionAlreadyExists` (moto refuses
+      every repeat).
+    - UpdateDistribution, DeleteDistribution and DeleteOriginAccessControl
+      check `If-Match` against the current ETag (`PreconditionFailed`, or
+      `InvalidIfMatchVersion` without one), and every update gives the
+      distribution a new ETag (moto takes any value and never changes it).
+    - A distribution is `InProgress` after its creation and after each
+      update, and `Deployed` from the second GetDistribution on (moto
+      reports `Deployed` at once).
+    - DeleteDistribution refuses an enabled distribution
+      (`DistributionNotDisabled`).
+    - Origin Access Control names are unique (`OriginAccessControlAlreadyExists`);
+      one that an origin uses is not deleted (`OriginAccessControlInUse`);
+      deleting one that does not exist is `NoSuchOriginAccessControl` (moto
+      fails with HTTP 500).
+    """
+    from moto.cloudfront import models, responses
+    from moto.cloudfront.exceptions import (
+        CloudFrontException,
+        InvalidIfMatchVersion,
+        NoSuchDistribution,
+        NoSuchOriginAccessControl,
+    )
+    from moto.moto_api import state_manager
+
+    def error(code, message):
+        return type(code, (CloudFrontException,), {"code": code, "message": message})
+
+    PreconditionFailed = error(
+        "PreconditionFailed", "The If-Match version is missing or not valid for the resource."
+    )
+    DistributionNotDisabled = error(
+        "DistributionNotDisabled",
+        "The distribution you are trying to delete has not been disabled.",
+    )
+    OriginAccessControlAlreadyExists = error(
+        "OriginAccessControlAlreadyExists",
+        "An origin access control with the same name already exists.",
+    )
+    OriginAccessControlInUse = error(
+        "OriginAccessControlInUse", "The origin access control is in use."
+    )
+
+    def check_if_match(if_match, etag):
+        if not if_match:
+            raise InvalidIfMatchVersion()
+        if if_match != etag:
+            raise PreconditionFailed()
+
+    origin_init = models.Origin.__init__
+
+    def init_origin(self, origin):
+        origin_init(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+    models.Origin.__init__ = init_origin
+
+    backend = models.CloudFrontBackend
+    create = backend.create_distribution_with_tags
+
+    def create_distribution_with_tags(self, distribution_config, tags):
+        request = json.dumps(distribution_config, sort_keys=True, default=str)
+        reference = distribution_config.get("CallerReference")
+        existing = self._distribution_with_caller_reference(reference)
+        if existing is not None and getattr(existing, "irsa_request", None) == request:
+            return existing, existing.location, existing.etag
+        dist, location, etag = create(self, distribution_config, tags)
+        dist.irsa_request = request
+        return dist, location, etag
+
+    backend.create_distribution_with_tags = create_distribution_with_tags
+
+    update = backend.update_distribution
+
+    def update_distribution(self, dist_config, _id, if_match):
+        if _id not in self.distributions:
+            raise NoSuchDistribution()
+        check_if_match(if_match, self.distributions[_id].etag)
+        dist, location, _ = update(self, dist_config, _id, if_match)
+        dist.etag = models.random_id()
+        dist.status = "InProgress"
+        dist._tick = 0
+        return dist, location, dist.etag
+
+    backend.update_distribution = update_distribution
+
+    delete = backend.delete_distribution
+
+    def delete_distribution(self, distribution_id, if_match):
+        if distribution_id not in self.distributions:
+            raise NoSuchDistribution()
+        dist = self.distributions[distribution_id]
+        check_if_match(if_match, dist.etag)
+        if str(dist.distribution_config.Enabled).lower() == "true":
+            raise DistributionNotDisabled()
+        return delete(self, distribution_id, if_match)
+
+    backend.delete_distribution = delete_distribution
+
+    create_oac = backend.create_origin_access_control
+
+    def create_origin_access_control(self, config_dict):
+        name = config_dict.get("Name")
+        if any(c.name == name for c in self.origin_access_controls.values()):
+            raise OriginAccessControlAlreadyExists()
+        return create_oac(self, config_dict)
+
+    backend.create_origin_access_control = create_origin_access_control
+
+    def delete_origin_access_control(self):
+        control_id = self._get_param("Id")
+        control = self.backend.origin_access_controls.get(control_id)
+        if control is None:
+            raise NoSuchOriginAccessControl()
+        check_if_match(self._get_param("IfMatch"), control.etag)
+        for dist in self.backend.distributions.values():
+            for origin in dist.distribution_config.Origins["Items"]:
+                if getattr(origin, "origin_access_control_id", "") == control_id:
+                    raise OriginAccessControlInUse()
+        self.backend.origin_access_controls.pop(control_id)
+        return responses.EmptyResult()
+
+    responses.CloudFrontResponse.delete_origin_access_control = delete_origin_access_control
+
+    state_manager.set_transition(
+        model_name="cloudfront::distribution",
+        transition={"progression": "manual", "times": 2},
+    )
+
+
 def stop_on_stdin_eof():
     while sys.stdin.buffer.read(4096):
         pass
@@ -150,6 +287,7 @@ def main():
     patch_bucket_policy_conditions()
     patch_federated_principal_check()
     patch_unsigned_well_known_paths()
+    patch_cloudfront()
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,

@@ -7,6 +7,7 @@ use crate::domain::arn::ArnError;
 use crate::domain::aws_config::AwsConfigError;
 use crate::domain::bucket_policy::PolicyError;
 use crate::domain::certificates::CertificateError;
+use crate::domain::cloudfront::CloudFrontSettingError;
 use crate::domain::cluster_keys::{ClusterKeysError, SecretRefError};
 use crate::domain::discovery::UnknownAlgorithm;
 use crate::domain::issuer::IssuerUrlError;
@@ -276,5 +277,20 @@ impl ToDiagnostic for RegionError {
 impl ToDiagnostic for CertificateError {
     fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::error("Invalid CA certificate", self.to_string())
+    }
+}
+
+impl ToDiagnostic for CloudFrontSettingError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let summary = match self {
+            CloudFrontSettingError::CertificateArn { .. }
+            | CloudFrontSettingError::CertificateRegion { .. } => "Invalid ACM certificate",
+            CloudFrontSettingError::PriceClass { .. } => "Invalid price class",
+            CloudFrontSettingError::Alias { .. }
+            | CloudFrontSettingError::Aliases(_)
+            | CloudFrontSettingError::AliasesWithoutCertificate => "Invalid aliases",
+            CloudFrontSettingError::WebAcl { .. } => "Invalid web ACL",
+        };
+        Diagnostic::error(summary, self.to_string())
     }
 }

@@ -15,6 +15,8 @@ const NOT_FOUND_CODES: &[&str] = &[
     "NoSuchPublicAccessBlockConfiguration",
     "OwnershipControlsNotFoundError",
     "NotFound",
+    "NoSuchDistribution",
+    "NoSuchOriginAccessControl",
 ];
 
 #[derive(Debug, thiserror::Error)]

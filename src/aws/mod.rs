@@ -11,6 +11,7 @@
 
 pub mod bucket_policy;
 pub mod call_log;
+pub mod cloudfront;
 pub mod credentials;
 pub mod error;
 pub mod http;
@@ -44,6 +45,8 @@ pub struct Endpoints {
     pub iam: Option<String>,
     /// STS, which only the trust check calls (AssumeRoleWithWebIdentity).
     pub sts: Option<String>,
+    /// CloudFront, for issuers served through a distribution.
+    pub cloudfront: Option<String>,
 }
 
 /// The provider block's AWS settings.
@@ -117,6 +120,9 @@ pub struct Clients {
     /// STS without credentials, as a pod's SDK calls
     /// AssumeRoleWithWebIdentity.
     pub sts_anonymous: aws_sdk_sts::Client,
+    /// CloudFront, a global service: its calls go to the partition's one
+    /// endpoint, whatever the region.
+    pub cloudfront: aws_sdk_cloudfront::Client,
 }
 
 /// A token for one create call, for the tag
@@ -286,11 +292,17 @@ pub async fn connect(settings: &Settings) -> Clients {
     if let Some(url) = &settings.endpoints.iam {
         iam = iam.endpoint_url(url);
     }
+    let mut cloudfront =
+        aws_sdk_cloudfront::config::Builder::from(&shared).interceptor(call_log::CallLog);
+    if let Some(url) = &settings.endpoints.cloudfront {
+        cloudfront = cloudfront.endpoint_url(url);
+    }
     Clients {
         region: shared.region().map(|r| r.to_string()),
         sts: aws_sdk_sts::Client::from_conf(sts_config(&shared).build()),
         sts_anonymous,
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         iam: aws_sdk_iam::Client::from_conf(iam.build()),
+        cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
     }
 }

@@ -11,6 +11,12 @@
 //! - `IrsaIssuerTlsOnly<tag>`: requests without TLS are denied, on the whole
 //!   bucket when the issuer created it, else on those two objects only.
 //!
+//! An issuer served through CloudFront keeps its bucket private: its read
+//! statement, under the same `Sid`, lets only the CloudFront service read
+//! the two objects, and only on behalf of the issuer's distribution
+//! (`AWS:SourceArn`). Sharing the `Sid`s means a change of hosting replaces
+//! the public grant in place instead of leaving it behind.
+//!
 //! Statements of others are copied through as the exact bytes they were
 //! read as, and so are the policy's other members (`Version`, `Id`).
 
@@ -22,6 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
+use super::cloudfront::SERVICE_PRINCIPAL;
 use super::s3_issuer::S3Issuer;
 
 /// The policy language version of a new policy.
@@ -35,7 +42,7 @@ pub struct Statement {
     #[serde(rename = "Effect")]
     pub effect: &'static str,
     #[serde(rename = "Principal")]
-    pub principal: &'static str,
+    pub principal: Principal,
     #[serde(rename = "Action")]
     pub action: &'static str,
     #[serde(rename = "Resource")]
@@ -44,41 +51,90 @@ pub struct Statement {
     pub condition: Option<BTreeMap<String, BTreeMap<String, String>>>,
 }
 
-/// The statements that publish `issuer`. `bucket_is_ours` widens the TLS
-/// rule to the whole bucket.
+/// Who a statement is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// `"*"`: anyone, signed or not.
+    Anyone,
+    /// `{"Service": "<name>"}`: an AWS service.
+    Service(&'static str),
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Principal::Anyone => s.serialize_str("*"),
+            Principal::Service(name) => BTreeMap::from([("Service", name)]).serialize(s),
+        }
+    }
+}
+
+/// The statements that publish `issuer` to anyone. `bucket_is_ours` widens
+/// the TLS rule to the whole bucket.
 pub fn issuer_statements(issuer: &S3Issuer, bucket_is_ours: bool) -> Vec<Statement> {
-    let tag = issuer.statement_tag();
-    let objects = vec![
+    let read = read_statement(issuer, Principal::Anyone, None);
+    vec![read, tls_only_statement(issuer, bucket_is_ours)]
+}
+
+/// The statements that let the CloudFront distribution `distribution_arn`,
+/// and no one else, read `issuer`'s documents from a private bucket.
+/// `bucket_is_ours` widens the TLS rule to the whole bucket.
+pub fn cloudfront_statements(
+    issuer: &S3Issuer,
+    distribution_arn: &str,
+    bucket_is_ours: bool,
+) -> Vec<Statement> {
+    let source = BTreeMap::from([(
+        "StringEquals".to_owned(),
+        BTreeMap::from([("AWS:SourceArn".to_owned(), distribution_arn.to_owned())]),
+    )]);
+    let read = read_statement(issuer, Principal::Service(SERVICE_PRINCIPAL), Some(source));
+    vec![read, tls_only_statement(issuer, bucket_is_ours)]
+}
+
+/// The discovery document and the JWKS, as object ARNs.
+fn document_arns(issuer: &S3Issuer) -> Vec<String> {
+    vec![
         issuer.object_arn(&issuer.discovery_key()),
         issuer.object_arn(&issuer.jwks_key()),
-    ];
-    let tls_scope = if bucket_is_ours {
+    ]
+}
+
+/// `IrsaIssuerRead<tag>`: `principal` may `s3:GetObject` the two documents.
+fn read_statement(
+    issuer: &S3Issuer,
+    principal: Principal,
+    condition: Option<BTreeMap<String, BTreeMap<String, String>>>,
+) -> Statement {
+    Statement {
+        sid: format!("IrsaIssuerRead{}", issuer.statement_tag()),
+        effect: "Allow",
+        principal,
+        action: "s3:GetObject",
+        resource: document_arns(issuer),
+        condition,
+    }
+}
+
+/// `IrsaIssuerTlsOnly<tag>`: requests without TLS are denied.
+fn tls_only_statement(issuer: &S3Issuer, bucket_is_ours: bool) -> Statement {
+    let scope = if bucket_is_ours {
         vec![issuer.bucket_arn(), format!("{}/*", issuer.bucket_arn())]
     } else {
-        objects.clone()
+        document_arns(issuer)
     };
     let insecure = BTreeMap::from([(
         "Bool".to_owned(),
         BTreeMap::from([("aws:SecureTransport".to_owned(), "false".to_owned())]),
     )]);
-    vec![
-        Statement {
-            sid: format!("IrsaIssuerRead{tag}"),
-            effect: "Allow",
-            principal: "*",
-            action: "s3:GetObject",
-            resource: objects,
-            condition: None,
-        },
-        Statement {
-            sid: format!("IrsaIssuerTlsOnly{tag}"),
-            effect: "Deny",
-            principal: "*",
-            action: "s3:*",
-            resource: tls_scope,
-            condition: Some(insecure),
-        },
-    ]
+    Statement {
+        sid: format!("IrsaIssuerTlsOnly{}", issuer.statement_tag()),
+        effect: "Deny",
+        principal: Principal::Anyone,
+        action: "s3:*",
+        resource: scope,
+        condition: Some(insecure),
+    }
 }
 
 /// The statements as a JSON array, as the resource reports them.
@@ -329,183 +385,4 @@ pub fn sids(statements: &[Statement]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::s3_issuer::UrlStyle;
-    use crate::domain::test_support::assert_golden;
-
-    fn issuer(prefix: Option<&str>) -> S3Issuer {
-        S3Issuer {
-            bucket: "oidc-a".into(),
-            prefix: prefix.map(Into::into),
-            region: "eu-west-1".into(),
-            url_style: UrlStyle::VirtualHosted,
-            jwks_path: "keys.json".into(),
-        }
-    }
-
-    fn put(c: PolicyChange) -> String {
-        match c {
-            PolicyChange::Put(p) => p,
-            other => panic!("expected a put, got {other:?}"),
-        }
-    }
-
-    const FOREIGN: &str = r#"{
-  "Version": "2012-10-17",
-  "Id": "team-policy",
-  "Statement": [
-    {
-      "Sid": "TeamRead",
-      "Effect": "Allow",
-      "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-      "Action": ["s3:GetObject",   "s3:ListBucket"],
-      "Resource": ["arn:aws:s3:::oidc-a", "arn:aws:s3:::oidc-a/*"]
-    },
-    {"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::oidc-a"}
-  ]
-}"#;
-
-    #[test]
-    fn golden_statements_for_own_and_shared_buckets() {
-        let i = issuer(Some("cluster-a"));
-        assert_golden(
-            "bucket_policy_own.json",
-            &put(merge(None, &issuer_statements(&i, true)).unwrap()),
-        );
-        assert_golden(
-            "bucket_policy_shared.json",
-            &put(merge(Some(FOREIGN), &issuer_statements(&i, false)).unwrap()),
-        );
-        assert_golden(
-            "bucket_policy_statements.json",
-            &statements_json(&issuer_statements(&i, true)),
-        );
-    }
-
-    #[test]
-    fn own_bucket_statements_grant_exactly_the_two_objects() {
-        let s = issuer_statements(&issuer(None), true);
-        assert_eq!(s[0].effect, "Allow");
-        assert_eq!(s[0].action, "s3:GetObject");
-        assert_eq!(
-            s[0].resource,
-            vec![
-                "arn:aws:s3:::oidc-a/.well-known/openid-configuration",
-                "arn:aws:s3:::oidc-a/keys.json"
-            ]
-        );
-        assert_eq!(s[1].effect, "Deny");
-        assert_eq!(
-            s[1].resource,
-            vec!["arn:aws:s3:::oidc-a", "arn:aws:s3:::oidc-a/*"]
-        );
-        let shared = issuer_statements(&issuer(None), false);
-        assert_eq!(shared[1].resource, s[0].resource);
-    }
-
-    #[test]
-    fn foreign_statements_keep_their_bytes_through_merge_and_remove() {
-        let ours = issuer_statements(&issuer(Some("a")), false);
-        let merged = put(merge(Some(FOREIGN), &ours).unwrap());
-        let team = &FOREIGN[FOREIGN.find("{\n      \"Sid\": \"TeamRead\"").unwrap()
-            ..FOREIGN.find("\n    },").unwrap() + 6];
-        assert!(merged.contains(team), "{merged}");
-        assert!(merged.contains(
-            r#"{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::oidc-a"}"#
-        ));
-        assert!(merged.starts_with(r#"{"Version":"2012-10-17","Id":"team-policy","Statement":["#));
-
-        // Merging again changes nothing.
-        assert_eq!(
-            merge(Some(&merged), &ours).unwrap(),
-            PolicyChange::Unchanged
-        );
-
-        // A second issuer in the same bucket adds its own pair.
-        let other = issuer_statements(&issuer(Some("b")), false);
-        let both = put(merge(Some(&merged), &other).unwrap());
-        assert_eq!(find(Some(&both), &sids(&ours)).unwrap().len(), 2);
-        assert_eq!(find(Some(&both), &sids(&other)).unwrap().len(), 2);
-
-        // Removing one issuer leaves the other and the foreign statements.
-        let left = put(remove(Some(&both), &sids(&ours)).unwrap());
-        assert!(left.contains(team));
-        assert_eq!(find(Some(&left), &sids(&ours)).unwrap().len(), 0);
-        assert_eq!(find(Some(&left), &sids(&other)).unwrap().len(), 2);
-        let only_foreign = put(remove(Some(&left), &sids(&other)).unwrap());
-        let parsed: Json = serde_json::from_str(&only_foreign).unwrap();
-        let original: Json = serde_json::from_str(FOREIGN).unwrap();
-        assert_eq!(parsed, original);
-    }
-
-    #[test]
-    fn removing_the_last_statements_deletes_the_policy() {
-        let ours = issuer_statements(&issuer(None), true);
-        let p = put(merge(None, &ours).unwrap());
-        assert_eq!(
-            remove(Some(&p), &sids(&ours)).unwrap(),
-            PolicyChange::Delete
-        );
-        assert_eq!(remove(None, &sids(&ours)).unwrap(), PolicyChange::Unchanged);
-        assert_eq!(
-            remove(Some(FOREIGN), &sids(&ours)).unwrap(),
-            PolicyChange::Unchanged
-        );
-    }
-
-    #[test]
-    fn a_changed_statement_is_replaced_in_place() {
-        let ours = issuer_statements(&issuer(None), true);
-        let p = put(merge(Some(FOREIGN), &ours).unwrap());
-        let tampered = p.replace(r#""Action":"s3:GetObject""#, r#""Action":"s3:*""#);
-        assert_ne!(tampered, p);
-        let r = reported(Some(&tampered), &ours).unwrap().unwrap();
-        assert_ne!(r, statements_json(&ours));
-        let repaired = put(merge(Some(&tampered), &ours).unwrap());
-        assert_eq!(repaired, p);
-    }
-
-    #[test]
-    fn reports_what_is_there() {
-        let ours = issuer_statements(&issuer(None), true);
-        assert_eq!(reported(None, &ours).unwrap(), None);
-        assert_eq!(reported(Some(FOREIGN), &ours).unwrap(), None);
-        // The same statements spelled differently (pretty, a single action in
-        // a list, resources reordered) are reported as wanted.
-        let mut spelled: Vec<Json> = ours
-            .iter()
-            .map(|s| serde_json::to_value(s).unwrap())
-            .collect();
-        spelled[0]["Action"] = serde_json::json!(["s3:GetObject"]);
-        spelled[0]["Resource"].as_array_mut().unwrap().reverse();
-        let text = serde_json::to_string_pretty(&serde_json::json!({
-            "Version": VERSION, "Statement": spelled
-        }))
-        .unwrap();
-        assert_eq!(
-            reported(Some(&text), &ours).unwrap(),
-            Some(statements_json(&ours))
-        );
-        // Only one of the two left: that one is reported.
-        let one = put(remove(Some(&text), &[ours[1].sid.clone()]).unwrap());
-        let r = reported(Some(&one), &ours).unwrap().unwrap();
-        assert!(r.contains(&ours[0].sid) && !r.contains(&ours[1].sid), "{r}");
-    }
-
-    #[test]
-    fn a_single_statement_object_and_duplicates_are_handled() {
-        let ours = issuer_statements(&issuer(None), true);
-        let single = r#"{"Version":"2012-10-17","Statement":{"Sid":"X","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::oidc-a/x"}}"#;
-        let merged = put(merge(Some(single), &ours).unwrap());
-        assert!(merged.contains(r#"[{"Sid":"X","#), "{merged}");
-        let dup = merged.replacen("\"Sid\":\"X\"", &format!("\"Sid\":\"{}\"", ours[0].sid), 1);
-        let fixed = put(merge(Some(&dup), &ours).unwrap());
-        assert_eq!(find(Some(&fixed), &sids(&ours)).unwrap().len(), 2);
-        assert!(matches!(
-            merge(Some("not json"), &ours),
-            Err(PolicyError(_))
-        ));
-        assert!(matches!(merge(Some("[]"), &ours), Err(PolicyError(_))));
-    }
-}
+mod tests;

@@ -19,6 +19,8 @@
 //!   secret or the apiserver's served key set), checked before publishing;
 //! - [`bucket_policy`]: the issuer's bucket-policy statements, merged into
 //!   and removed from a shared policy;
+//! - [`cloudfront`]: the distribution of an issuer served through
+//!   CloudFront from a private bucket, and its drift;
 //! - [`oidc_provider`]: the IAM OIDC provider's settings and their updates;
 //! - [`arn`], [`service_account`], [`trust_policy`], [`policy_json`] and
 //!   [`role`]: the trust policy of a role for service accounts, IAM policy
@@ -46,6 +48,7 @@
 //! | Kubernetes names (RFC 1123), service accounts, secret references | [`service_account`], [`cluster_keys`] |
 //! | PEM public keys; PEM CA certificates | [`keys`]; [`certificates`] |
 //! | issuer URLs | [`issuer`] |
+//! | CloudFront aliases, certificates, price classes, web ACLs | [`cloudfront`] |
 //! | `NO_PROXY` entries, `~` in paths | [`proxy`] |
 //! | durations, account ids, session names, retries of the provider block | [`aws_config`] |
 //!
@@ -55,6 +58,7 @@ pub mod arn;
 pub mod aws_config;
 pub mod bucket_policy;
 pub mod certificates;
+pub mod cloudfront;
 pub mod cluster_keys;
 pub mod discovery;
 pub mod flags;

@@ -25,8 +25,12 @@ pub use schema::schema;
 pub use settings::settings;
 use settings::{check_account, http_args, tag_config, validate_auth, validate_endpoint};
 
-pub(crate) const ENDPOINT_SERVICES: [(&str, &str); 3] =
-    [("s3", "S3"), ("iam", "IAM"), ("sts", "STS")];
+pub(crate) const ENDPOINT_SERVICES: [(&str, &str); 4] = [
+    ("s3", "S3"),
+    ("iam", "IAM"),
+    ("sts", "STS"),
+    ("cloudfront", "CloudFront"),
+];
 
 #[async_trait::async_trait]
 impl crate::tfplugin::Provider for IrsaProvider {

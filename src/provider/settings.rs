@@ -73,6 +73,7 @@ pub fn settings(config: &Value) -> aws::Settings {
             s3: s(ep.attr("s3")),
             iam: s(ep.attr("iam")),
             sts: s(ep.attr("sts")),
+            cloudfront: s(ep.attr("cloudfront")),
         },
         s3_use_path_style: config.attr("s3_use_path_style").as_bool().unwrap_or(false),
         static_keys,

@@ -35,6 +35,27 @@ fn bad_region_and_endpoint_name_the_attribute() {
     assert_eq!(paths, vec!["region", "endpoints.s3"]);
 }
 
+#[test]
+fn the_cloudfront_endpoint_is_read_and_checked_like_the_others() {
+    let with = |url: &str| {
+        let mut c = config(None, None);
+        let mut ep = c.attr("endpoints").clone();
+        ep.set_attr("cloudfront", Value::string(url));
+        c.set_attr("endpoints", ep);
+        c
+    };
+    let s = settings(&with("http://127.0.0.1:2"));
+    assert_eq!(
+        s.endpoints.cloudfront.as_deref(),
+        Some("http://127.0.0.1:2")
+    );
+    assert_eq!(s.endpoints.s3, None);
+    assert_eq!(
+        validate_paths(with("ftp://x")),
+        vec!["endpoints.cloudfront"]
+    );
+}
+
 fn validate_paths(config: Value) -> Vec<String> {
     let mut diags = Diagnostics::new();
     crate::tfplugin::Provider::validate(&IrsaProvider, &config, &mut diags);

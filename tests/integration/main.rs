@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cloudfront_client;
 mod docs;
 mod e2e_data_sources;
 mod e2e_functions;

@@ -11,9 +11,10 @@
 //!   so that a test can interrupt Terraform in the middle of an apply.
 //!
 //! Calls are named as AWS names its operations (`iam:CreateRole`,
-//! `s3:PutBucketPolicy`), from the IAM form body or the S3 method, path and
-//! query. Every request is forwarded with `Connection: close`, so one
-//! connection carries one call.
+//! `s3:PutBucketPolicy`, `cloudfront:CreateDistribution`), from the IAM form
+//! body, the CloudFront REST path, or the S3 method, path and query. Every
+//! request is forwarded with `Connection: close`, so one connection carries
+//! one call.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -270,6 +271,9 @@ fn call_name(r: &Request) -> String {
         return format!("iam:{action}");
     }
     let (path, query) = r.target.split_once('?').unwrap_or((&r.target, ""));
+    if let Some(rest) = path.strip_prefix("/2020-05-31/") {
+        return format!("cloudfront:{}", cloudfront_operation(&r.method, rest));
+    }
     let sub = query
         .split('&')
         .map(|kv| kv.split('=').next().unwrap_or(""))
@@ -300,6 +304,26 @@ fn call_name(r: &Request) -> String {
         (m, other, _) => return format!("s3:{m}?{other}"),
     };
     format!("s3:{op}")
+}
+
+/// The CloudFront operation of a REST path below `/2020-05-31/`:
+/// `distribution[/<id>[/config]]` and `origin-access-control[/<id>]`.
+fn cloudfront_operation(method: &str, rest: &str) -> String {
+    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let op = match (method, parts.as_slice()) {
+        ("POST", ["distribution"]) => "CreateDistribution",
+        ("GET", ["distribution"]) => "ListDistributions",
+        ("GET", ["distribution", _]) => "GetDistribution",
+        ("DELETE", ["distribution", _]) => "DeleteDistribution",
+        ("GET", ["distribution", _, "config"]) => "GetDistributionConfig",
+        ("PUT", ["distribution", _, "config"]) => "UpdateDistribution",
+        ("POST", ["origin-access-control"]) => "CreateOriginAccessControl",
+        ("GET", ["origin-access-control"]) => "ListOriginAccessControls",
+        ("GET", ["origin-access-control", _]) => "GetOriginAccessControl",
+        ("DELETE", ["origin-access-control", _]) => "DeleteOriginAccessControl",
+        _ => return format!("{method}?{rest}"),
+    };
+    op.to_owned()
 }
 
 /// Whether a call changes anything (the ones the fault matrix breaks).
