@@ -70,9 +70,9 @@ pub fn schema() -> ResourceSchema {
     let computed = |name: &str, description: &str| Attr::string(name, Computed, description);
     let block = BlockSpec::new(
         "A public OIDC issuer for a self-hosted cluster's service-account tokens, registered with IAM, as EKS \
-         does for its clusters. With `hosting = \"s3\"` (the default) it is published in S3: the resource writes `/.well-known/openid-configuration` into the bucket, makes \
-         exactly that document and the JWKS publicly readable (and nothing else), and creates the IAM OpenID \
-         Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
+         does for its clusters. With `hosting = \"s3\"` (the default) it is published in S3: the resource \
+         writes `/.well-known/openid-configuration` into the bucket, makes exactly that document and the JWKS \
+         publicly readable (and nothing else), and creates the IAM OpenID Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
          to the document, the policy statements or the provider show in the next plan and are repaired in place.\n\n\
          **External hosting.** With `hosting = \"external\"` the documents are served by something you run (a \
          web server, a CDN, the API server behind a proxy) at the `issuer_url` you give. No S3 call is made: the \
