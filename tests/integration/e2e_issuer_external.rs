@@ -216,7 +216,7 @@ fn refusals_at_plan_name_the_attribute(version: TfVersion) {
     let cases = [
         (
             "bucket = \"ok-bucket\"\n  issuer_url = \"https://oidc.example.com/c\"",
-            "Attribute not used with this hosting",
+            "Attribute computed with this hosting",
             "issuer_url = \"https://oidc.example.com/c\"",
         ),
         (

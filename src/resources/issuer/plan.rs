@@ -13,7 +13,7 @@ use crate::domain::hosting::{Hosting, IssuerLocation};
 use crate::domain::issuer::validate_issuer_url;
 use crate::errors::ToDiagnostic;
 use crate::framework::Plan;
-use crate::tfplugin::{AttrPath, Diagnostics, Value};
+use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, Value};
 
 use super::model::IssuerModel;
 use super::schema::*;
@@ -107,6 +107,28 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
         _ => Value::Unknown,
     };
     plan.set(OIDC_PROVIDER_ARN, arn);
+
+    // In S3 the URLs are computed: a configuration may repeat them (as the
+    // one Terraform generates on import does), never change them.
+    if let Some(IssuerLocation::S3(_)) = &issuer {
+        for name in EXTERNAL_INPUTS {
+            let (given, computed) = (plan.config.attr(name), derived.attr(name));
+            if let (Some(g), Some(c)) = (given.as_str(), computed.as_str()) {
+                if g != c {
+                    diags.push(
+                        Diagnostic::error(
+                            "Attribute computed with this hosting",
+                            format!(
+                                "With hosting = \"s3\", {name} is computed from the bucket: {c}. Remove \
+                                 {name}, or set hosting = \"external\" for an issuer served elsewhere."
+                            ),
+                        )
+                        .at(AttrPath::attr(name)),
+                    );
+                }
+            }
+        }
+    }
 
     // An external issuer URL is checked by its attribute's validator.
     if let Some(IssuerLocation::S3(i)) = issuer {

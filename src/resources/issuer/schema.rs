@@ -50,7 +50,12 @@ pub const S3_ONLY: [&str; 7] = [
 ];
 
 /// The attributes that only an externally hosted issuer takes.
-pub const EXTERNAL_ONLY: [&str; 3] = [ISSUER_URL, JWKS_URI, CA_CERTIFICATE_PEM];
+pub const EXTERNAL_ONLY: [&str; 1] = [CA_CERTIFICATE_PEM];
+
+/// The attributes an externally hosted issuer takes and one in S3
+/// computes. A configuration in S3 may only repeat the computed value, as
+/// the configuration Terraform generates on import does.
+pub const EXTERNAL_INPUTS: [&str; 2] = [ISSUER_URL, JWKS_URI];
 
 /// The attributes computed from the location and settings.
 pub const DERIVED: [&str; 9] = [

@@ -444,26 +444,51 @@ fn summaries(diags: &Diagnostics) -> Vec<&str> {
     diags.0.iter().map(|d| d.summary.as_str()).collect()
 }
 
-#[test]
-fn an_issuer_url_is_refused_outside_external_hosting() {
+#[tokio::test]
+async fn an_issuer_url_other_than_the_computed_one_is_refused_in_s3() {
     for hosting in [Value::Null, Value::string("s3")] {
-        let diags = validate(&config(&[
-            ("hosting", hosting),
+        let c = config(&[
+            ("hosting", hosting.clone()),
             ("bucket", Value::string("oidc-a")),
             ("issuer_url", Value::string(EXTERNAL_URL)),
             ("jwks_uri", Value::string("https://oidc.example.com/keys")),
-        ]));
+        ]);
+        assert!(validate(&c).is_empty(), "checked at plan, once computed");
+        let data = provider_data(Some("eu-west-1")).await;
+        let (_, diags) = plan_with(&data, &Value::Null, &c).await;
         assert_eq!(paths(&diags), vec!["issuer_url", "jwks_uri"]);
         assert_eq!(
             summaries(&diags),
-            vec!["Attribute not used with this hosting"; 2]
+            vec!["Attribute computed with this hosting"; 2]
         );
         assert!(
-            diags.0[0].detail.contains("hosting = \"s3\""),
+            diags.0[0]
+                .detail
+                .contains("https://oidc-a.s3.eu-west-1.amazonaws.com"),
             "{}",
             diags.0[0].detail
         );
     }
+    // Repeating the computed values, as a generated configuration does, is
+    // no change.
+    let c = config(&[("bucket", Value::string("oidc-a"))]);
+    let state = applied(&plan(&Value::Null, &c).await.state);
+    let repeated = config(&[
+        ("bucket", Value::string("oidc-a")),
+        ("issuer_url", state.attr("issuer_url").clone()),
+        ("jwks_uri", state.attr("jwks_uri").clone()),
+    ]);
+    assert_eq!(plan(&state, &repeated).await.state, state);
+    // The CA is for external hosts only.
+    let diags = validate(&config(&[
+        ("bucket", Value::string("oidc-a")),
+        ("ca_certificate_pem", Value::string("x")),
+    ]));
+    assert!(
+        paths(&diags).contains(&"ca_certificate_pem".to_owned()),
+        "{diags:?}"
+    );
+    assert!(summaries(&diags).contains(&"Attribute not used with this hosting"));
 }
 
 #[test]
