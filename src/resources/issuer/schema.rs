@@ -261,7 +261,8 @@ pub fn schema() -> ResourceSchema {
             ISSUER_URL,
             OptionalComputed,
             "The issuer URL, for `--service-account-issuer`, never with a trailing slash. In S3 it is computed: \
-             the public S3 URL (endpoint overrides of the provider do not change it). With \
+             the public S3 URL (endpoint overrides of the provider do not change it); a configured value must \
+             equal it. With \
              `hosting = \"external\"` it is required: `https://`, no trailing slash, query or fragment, at most 255 \
              characters, since IAM and kube-apiserver compare it byte for byte. Changing it makes a new issuer.",
         )
@@ -282,7 +283,7 @@ pub fn schema() -> ResourceSchema {
             OptionalComputed,
             &format!(
                 "Public URL of the JWKS, announced in the discovery document and for \
-                 `--service-account-jwks-uri`. In S3 it is computed from `jwks_path`. With \
+                 `--service-account-jwks-uri`. In S3 it is computed from `jwks_path` (a configured value must equal it). With \
                  `hosting = \"external\"` it may be given; default `<issuer_url>/{}`, where kube-apiserver serves \
                  its own key set. Updated in place.",
                 hosting::DEFAULT_EXTERNAL_JWKS_PATH
