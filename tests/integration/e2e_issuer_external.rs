@@ -8,11 +8,13 @@
 //! all (moto's recording), an empty second plan, the rendered document
 //! equal to `irsa_discovery_document`'s, tag drift repaired in place, a
 //! provider deleted outside Terraform made anew, import by URL, destroy,
-//! and the refusals at plan time.
+//! and the refusals at plan time; lost answers of the provider's create
+//! call, and a provider that existed before, which is never adopted.
 
 use serde_json::{json, Value as Json};
 
 use crate::e2e_issuer::{expect_drift_then_repair, refused_at_plan};
+use crate::support::fault_proxy::{Fault, FaultProxy};
 use crate::support::{
     per_version, random_suffix, state_resource, Install, Moto, TfVersion, Workdir,
 };
@@ -301,3 +303,66 @@ output "defaults" {{ value = data.irsa_discovery_document.defaults }}
     );
 }
 per_version!(the_data_source_renders_what_it_is_given);
+
+/// The OIDC provider is created through the same path as in S3: an answer
+/// lost on the way (each way the fault proxy breaks a call) converges on one
+/// provider, the one in the state; a provider that existed before for the
+/// URL is refused, named, and left as it was.
+fn lost_answers_converge_and_a_foreign_provider_is_never_adopted(version: TfVersion) {
+    let moto = Moto::shared();
+    let proxy = FaultProxy::start(&moto.endpoint());
+    let host_path = format!("oidc-{}.example.com/c", random_suffix());
+    let url = format!("https://{host_path}");
+    let thumbprint = "c".repeat(40);
+    let body = format!(
+        r#"{}
+resource "irsa_issuer" "this" {{
+  hosting     = "external"
+  issuer_url  = "{url}"
+  thumbprints = ["{thumbprint}"]
+}}
+"#,
+        moto.provider_config_with_iam(&proxy.endpoint())
+    );
+    for fault in Fault::MATRIX {
+        let ctx = format!("{version:?} {fault:?}");
+        let wd = workdir(moto, version);
+        wd.write("main.tf", &body);
+        proxy.arm("iam:CreateOpenIDConnectProvider", fault);
+        let first = wd.apply();
+        proxy.disarm();
+        assert!(proxy.faulted() > 0, "{ctx}: the call was broken");
+        if !first.success {
+            wd.apply_ok();
+        }
+        assert_eq!(wd.plan_exit_code(), 0, "{ctx}: converged");
+        let providers = providers_for(moto, &host_path);
+        assert_eq!(providers.len(), 1, "{ctx}: {providers:?}");
+        assert_eq!(attributes(&wd)["oidc_provider_arn"], providers[0]["arn"]);
+        wd.destroy_ok();
+        assert!(providers_for(moto, &host_path).is_empty(), "{ctx}");
+    }
+
+    let foreign = moto.boto(&format!(
+        "out = iam.create_open_id_connect_provider(Url='{url}', ClientIDList=['sts.amazonaws.com'], \
+         ThumbprintList=['{thumbprint}'])['OpenIDConnectProviderArn']"
+    ));
+    let wd = workdir(moto, version);
+    wd.write("main.tf", &body);
+    let text = wd.apply().assert_failure().combined();
+    assert!(text.contains("OIDC provider exists already"), "{text}");
+    assert!(
+        text.contains(&format!("terraform import <address> {url}")),
+        "{text}"
+    );
+    let providers = providers_for(moto, &host_path);
+    assert_eq!(providers.len(), 1, "{version:?}: {providers:?}");
+    assert_eq!(providers[0]["arn"], foreign);
+    assert_eq!(providers[0]["tags"], json!({}), "not tagged as taken over");
+    wd.destroy_ok();
+    assert_eq!(providers_for(moto, &host_path).len(), 1, "left alone");
+    moto.boto(&format!(
+        "iam.delete_open_id_connect_provider(OpenIDConnectProviderArn={foreign})"
+    ));
+}
+per_version!(lost_answers_converge_and_a_foreign_provider_is_never_adopted);
