@@ -366,3 +366,45 @@ resource "irsa_issuer" "this" {{
     ));
 }
 per_version!(lost_answers_converge_and_a_foreign_provider_is_never_adopted);
+
+/// A state written before `hosting` existed (no such attribute) is an
+/// issuer in S3: the next plan neither replaces nor changes it.
+fn a_state_from_before_hosting_plans_no_change(version: TfVersion) {
+    let moto = Moto::shared();
+    let bucket = format!("irsa-old-{}", random_suffix());
+    let wd = workdir(moto, version);
+    wd.write(
+        "main.tf",
+        &format!(
+            "{}\nresource \"irsa_issuer\" \"this\" {{\n  bucket = \"{bucket}\"\n}}\n",
+            moto.provider_config()
+        ),
+    );
+    wd.apply_ok();
+    let pulled = wd.run(&["state", "pull"]).assert_success();
+    let mut state: Json = serde_json::from_str(&pulled.stdout).unwrap();
+    state["serial"] = json!(state["serial"].as_u64().unwrap() + 1);
+    let attrs = &mut state["resources"][0]["instances"][0]["attributes"];
+    assert_eq!(attrs["hosting"], json!("s3"));
+    for name in ["hosting", "ca_certificate_pem"] {
+        attrs.as_object_mut().unwrap().remove(name);
+    }
+    wd.write("old.tfstate", &state.to_string());
+    wd.run(&["state", "push", "old.tfstate"]).assert_success();
+    assert_eq!(
+        attributes(&wd)["hosting"],
+        Json::Null,
+        "{version:?}: pushed"
+    );
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, Some(0), "{version:?}: no change:\n{plan}");
+    // An apply keeps what the refresh read: the hosting it is.
+    let applied = wd.apply_ok();
+    assert!(
+        applied.stdout.contains("0 added, 0 changed, 0 destroyed"),
+        "{applied}"
+    );
+    assert_eq!(attributes(&wd)["hosting"], json!("s3"));
+    wd.destroy_ok();
+}
+per_version!(a_state_from_before_hosting_plans_no_change);

@@ -129,6 +129,10 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
         return None;
     }
     let mut v = prior.clone();
+    // A state written before `hosting` existed reads as what it is, so the
+    // plan after shows no change for it.
+    v.hosting
+        .get_or_insert_with(|| Hosting::S3.name().to_owned());
     let mut errors = Vec::new();
     match document {
         Ok(doc) => v.discovery_json = doc,
