@@ -75,6 +75,11 @@ pub fn issuer_url() -> Arc<dyn Validator> {
     rule(crate::domain::issuer::validate_issuer_url)
 }
 
+/// A `jwks_uri`: an https:// URL.
+pub fn jwks_uri() -> Arc<dyn Validator> {
+    rule(discovery::validate_jwks_uri)
+}
+
 /// The object key of a JWKS: never an issuer's discovery document.
 pub fn jwks_key() -> Arc<dyn Validator> {
     rule(s3_issuer::validate_jwks_key)

@@ -9,7 +9,7 @@ use crate::domain::bucket_policy::PolicyError;
 use crate::domain::certificates::CertificateError;
 use crate::domain::cloudfront::CloudFrontSettingError;
 use crate::domain::cluster_keys::{ClusterKeysError, SecretRefError};
-use crate::domain::discovery::UnknownAlgorithm;
+use crate::domain::discovery::{InvalidJwksUri, UnknownAlgorithm};
 use crate::domain::issuer::IssuerUrlError;
 use crate::domain::jwks::JwksError;
 use crate::domain::keys::KeyError;
@@ -39,6 +39,12 @@ impl ToDiagnostic for KeyError {
 impl ToDiagnostic for JwksError {
     fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::error("Invalid JWKS", self.to_string())
+    }
+}
+
+impl ToDiagnostic for InvalidJwksUri {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Invalid JWKS URI", self.to_string())
     }
 }
 

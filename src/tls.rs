@@ -51,6 +51,17 @@ pub enum TlsProbeError {
     NoCertificate { host: String, port: u16 },
 }
 
+impl TlsProbeError {
+    /// The attribute a refusal belongs to: the CA certificates when they
+    /// are unusable, else the URL's attribute, `url`.
+    pub fn attribute<'a>(&self, url: &'a str) -> &'a str {
+        match self {
+            TlsProbeError::BadCaPem(_) => "ca_certificate_pem",
+            _ => url,
+        }
+    }
+}
+
 /// The host and port of an `https://` URL.
 pub fn host_port(url: &str) -> Result<(String, u16), TlsProbeError> {
     let bad = || TlsProbeError::BadUrl {

@@ -102,21 +102,12 @@ impl ManagedDataSource<ProviderData> for ApiserverFlags {
     }
 
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema::from_schema(schema()).validate_attr("issuer_url", attributes::issuer_url())
+        ResourceSchema::from_schema(schema())
+            .validate_attr("issuer_url", attributes::issuer_url())
+            .validate_attr("jwks_uri", attributes::jwks_uri())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Some(uri) = config.attr("jwks_uri").as_str() {
-            if !uri.starts_with("https://") || uri.contains(char::is_whitespace) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid JWKS URI",
-                        format!("{uri:?} must be an https:// URL."),
-                    )
-                    .at(AttrPath::attr("jwks_uri")),
-                );
-            }
-        }
         for name in ["previous_issuers", "api_audiences", "key_files"] {
             for (i, v) in config
                 .attr(name)

@@ -2,6 +2,7 @@
 //! [`Data`] adapter.
 
 pub mod apiserver_flags;
+pub mod discovery_document;
 pub mod jwks_document;
 pub mod pod_identity_webhook;
 #[cfg(test)]
@@ -19,6 +20,7 @@ use crate::tfplugin::DataSource;
 pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
     vec![
         Arc::new(Data::new(jwks_document::JwksDocument)),
+        Arc::new(Data::new(discovery_document::DiscoveryDocumentSource)),
         Arc::new(Data::new(apiserver_flags::ApiserverFlags)),
         Arc::new(Data::new(tls_thumbprint::TlsThumbprint)),
         Arc::new(Data::new(pod_identity_webhook::PodIdentityWebhook)),

@@ -74,13 +74,7 @@ impl ManagedDataSource<ProviderData> for TlsThumbprint {
         let mut state = config;
         match tls::top_certificate_thumbprint(&url, ca.as_deref()).await {
             Ok(t) => state.set_attr("thumbprint", Value::string(t)),
-            Err(e) => {
-                let path = match e {
-                    tls::TlsProbeError::BadCaPem(_) => "ca_certificate_pem",
-                    _ => "url",
-                };
-                diags.push(e.to_diagnostic().at(AttrPath::attr(path)));
-            }
+            Err(e) => diags.push(e.to_diagnostic().at(AttrPath::attr(e.attribute("url")))),
         }
         state
     }

@@ -50,6 +50,23 @@ pub fn validate_signing_algorithm(alg: &str) -> Result<(), UnknownAlgorithm> {
     }
 }
 
+/// A `jwks_uri` that relying parties could not fetch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} must be an https:// URL with a host and without whitespace")]
+pub struct InvalidJwksUri(pub String);
+
+/// Checks a `jwks_uri`: relying parties such as STS fetch it over HTTPS.
+pub fn validate_jwks_uri(uri: &str) -> Result<(), InvalidJwksUri> {
+    let host = uri
+        .strip_prefix("https://")
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .unwrap_or_default();
+    if host.is_empty() || uri.contains(char::is_whitespace) {
+        return Err(InvalidJwksUri(uri.to_owned()));
+    }
+    Ok(())
+}
+
 impl DiscoveryDocument {
     /// The document for an issuer, in kube-apiserver's shape.
     pub fn new(issuer: &str, jwks_uri: &str, signing_algorithms: &[String]) -> DiscoveryDocument {
@@ -109,6 +126,20 @@ mod tests {
         assert!(doc.claims_supported.is_empty());
         let no_algorithms = r#"{"issuer":"https://x/c","jwks_uri":"https://x/c/keys.json"}"#;
         assert_eq!(DiscoveryDocument::parse(no_algorithms), None);
+    }
+
+    #[test]
+    fn jwks_uris_are_https_urls() {
+        assert_eq!(validate_jwks_uri("https://x.example/c/keys.json"), Ok(()));
+        for bad in [
+            "http://x/k",
+            "https://",
+            "https:///k",
+            "https://x/k y",
+            "x/k",
+        ] {
+            assert!(validate_jwks_uri(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

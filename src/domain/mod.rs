@@ -14,6 +14,8 @@
 //! - [`partition`]: ARN partitions and DNS domains of AWS regions;
 //! - [`s3_issuer`]: the URLs, object keys and ARNs of an issuer published in
 //!   an S3 bucket, and the S3 naming rules;
+//! - [`hosting`]: where an issuer's documents are served (S3, or a server
+//!   of the user's), and the URLs and paths each hosting gives;
 //! - [`discovery`]: the OIDC discovery document;
 //! - [`cluster_keys`]: keys taken from a running cluster (a Cluster API
 //!   secret or the apiserver's served key set), checked before publishing;
@@ -47,7 +49,7 @@
 //! | OIDC client ids and thumbprints | [`oidc_provider`] |
 //! | Kubernetes names (RFC 1123), service accounts, secret references | [`service_account`], [`cluster_keys`] |
 //! | PEM public keys; PEM CA certificates | [`keys`]; [`certificates`] |
-//! | issuer URLs | [`issuer`] |
+//! | issuer URLs; JWKS URIs | [`issuer`]; [`discovery`] |
 //! | CloudFront aliases, certificates, price classes, web ACLs | [`cloudfront`] |
 //! | `NO_PROXY` entries, `~` in paths | [`proxy`] |
 //! | durations, account ids, session names, retries of the provider block | [`aws_config`] |
@@ -62,6 +64,7 @@ pub mod cloudfront;
 pub mod cluster_keys;
 pub mod discovery;
 pub mod flags;
+pub mod hosting;
 pub mod issuer;
 pub mod jwks;
 pub mod jws;

@@ -203,9 +203,9 @@ fn assert_same_values(made: &Json, imported: &Json, address: &str, except: &[&st
 
 // ------------------------------------------------------------------ tests
 
-/// Two issuers: one with its own bucket in another region than the
+/// Three issuers: one with its own bucket in another region than the
 /// provider's, with tags; one in an existing bucket, under a prefix, with
-/// every other setting given.
+/// every other setting given; one hosted elsewhere, imported by its URL.
 #[test]
 fn issuers_generate_a_configuration_that_applies() {
     let moto = Moto::shared();
@@ -214,6 +214,7 @@ fn issuers_generate_a_configuration_that_applies() {
     let shared = format!("imp.shared.{s}");
     moto.boto(&format!("s3.create_bucket(Bucket='{shared}')"));
     let thumbprint = "b".repeat(40);
+    let external = format!("https://oidc-{s}.example.com/clusters/edge");
     let made = workdir(
         moto,
         &format!(
@@ -235,6 +236,13 @@ resource "irsa_issuer" "shared" {{
   signing_algorithms = ["RS256", "ES256"]
   tags               = {{ team = "platform", "cost center" = "42" }}
 }}
+
+resource "irsa_issuer" "external" {{
+  hosting     = "external"
+  issuer_url  = "{external}"
+  thumbprints = ["{thumbprint}"]
+  tags        = {{ team = "platform" }}
+}}
 "#
         ),
     );
@@ -247,7 +255,13 @@ resource "irsa_issuer" "shared" {{
         &[
             ("irsa_issuer.owned", &owned),
             ("irsa_issuer.shared", &shared_id),
+            ("irsa_issuer.external", &external),
         ],
+    );
+    assert_eq!(
+        generated_setting(&generated, "irsa_issuer.external", "hosting").as_deref(),
+        Some("\"external\""),
+        "{generated}"
     );
     let setting = |address: &str, attr: &str| generated_setting(&generated, address, attr);
     assert_eq!(
@@ -281,6 +295,7 @@ resource "irsa_issuer" "shared" {{
         &["thumbprints"],
     );
     assert_same_values(&made_state, &imported, "irsa_issuer.shared", &[]);
+    assert_same_values(&made_state, &imported, "irsa_issuer.external", &[]);
 
     wd.destroy_ok();
     assert!(!bucket_exists(moto, &owned), "the owned bucket goes");

@@ -75,7 +75,9 @@ fn statements(policy: &str) -> Vec<Json> {
     p["Statement"].as_array().unwrap().clone()
 }
 
-fn expect_drift_then_repair(wd: &Workdir, what: &str) {
+/// The next plan shows `what` as an in-place change, the apply repairs it,
+/// and the plan after is empty.
+pub fn expect_drift_then_repair(wd: &Workdir, what: &str) {
     let plan = wd.plan_detailed();
     assert_eq!(plan.code, Some(2), "{what}: plan shows the drift:\n{plan}");
     assert!(
@@ -656,6 +658,14 @@ fn bad_input_fails_at_plan_time_naming_the_attribute(version: TfVersion) {
             "region = \"EU West 1\"",
         ),
     ];
+    refused_at_plan(version, &cases);
+}
+
+/// Each `(resource body, diagnostic summary, the configuration line
+/// Terraform shows under it)`: the plan of an `irsa_issuer` with that body
+/// fails with that summary, showing that line, which proves the path points
+/// at the attribute.
+pub fn refused_at_plan(version: TfVersion, cases: &[(&str, &str, &str)]) {
     for (body, summary, mention) in cases {
         let wd = Workdir::new(version, Install::DevOverrides);
         wd.write(

@@ -12,13 +12,14 @@ use tokio::net::TcpListener;
 
 use crate::support::{per_version, Install, TfVersion, Workdir};
 
-struct Chain {
-    root_pem: String,
-    intermediate_pem: String,
-    root_der: CertificateDer<'static>,
-    intermediate_der: CertificateDer<'static>,
-    leaf_der: CertificateDer<'static>,
-    leaf_key: Vec<u8>,
+/// A root -> intermediate -> leaf chain for `127.0.0.1`.
+pub struct Chain {
+    pub root_pem: String,
+    pub intermediate_pem: String,
+    pub root_der: CertificateDer<'static>,
+    pub intermediate_der: CertificateDer<'static>,
+    pub leaf_der: CertificateDer<'static>,
+    pub leaf_key: Vec<u8>,
 }
 
 fn ca_params(name: &str) -> CertificateParams {
@@ -29,7 +30,7 @@ fn ca_params(name: &str) -> CertificateParams {
     p
 }
 
-fn make_chain() -> Chain {
+pub fn make_chain() -> Chain {
     let root_key = KeyPair::generate().unwrap();
     let root_params = ca_params("irsa test root");
     let root = root_params.self_signed(&root_key).unwrap();
@@ -59,7 +60,7 @@ fn make_chain() -> Chain {
 
 /// Serves TLS with `certs` (leaf first) on 127.0.0.1 from a thread of its
 /// own until the test process ends; returns the port.
-fn serve(certs: Vec<CertificateDer<'static>>, key: Vec<u8>) -> u16 {
+pub fn serve(certs: Vec<CertificateDer<'static>>, key: Vec<u8>) -> u16 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -93,7 +94,7 @@ fn serve(certs: Vec<CertificateDer<'static>>, key: Vec<u8>) -> u16 {
 
 /// `openssl x509 -fingerprint -sha1` of a PEM certificate, as 40 lower-case
 /// hex digits.
-fn openssl_sha1(pem: &str) -> String {
+pub fn openssl_sha1(pem: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.pem");
     std::fs::write(&file, pem).unwrap();
@@ -143,7 +144,8 @@ async fn the_last_presented_certificate_is_fingerprinted() {
     assert!(e.to_string().contains("ca_certificate_pem"), "{e}");
 }
 
-const HEADER: &str = r#"
+/// `required_providers` for irsa and an empty provider block.
+pub const HEADER: &str = r#"
 terraform {
   required_providers {
     irsa = { source = "irsa/irsa" }

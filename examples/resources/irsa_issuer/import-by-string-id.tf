@@ -7,3 +7,9 @@ import {
   to = irsa_issuer.prod
   id = "example-corp-oidc-prod/clusters/prod"
 }
+
+# An issuer with hosting = "external": its issuer URL.
+import {
+  to = irsa_issuer.edge
+  id = "https://oidc.example.com/clusters/edge"
+}

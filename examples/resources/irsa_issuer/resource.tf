@@ -28,3 +28,23 @@ output "issuer_url" {
 output "oidc_provider_arn" {
   value = irsa_issuer.prod.oidc_provider_arn
 }
+
+# An issuer served by something you run (here a web server at
+# oidc.example.com): no S3 call is made. Publish discovery_json at
+# <issuer_url>/.well-known/openid-configuration and the key set at jwks_uri
+# (by default <issuer_url>/openid/v1/jwks).
+resource "irsa_issuer" "edge" {
+  hosting    = "external"
+  issuer_url = "https://oidc.example.com/clusters/edge"
+}
+
+data "irsa_jwks_document" "edge" {
+  public_keys_pem = [file("${path.module}/pki/sa.pub")]
+}
+
+output "edge_files" {
+  value = {
+    (irsa_issuer.edge.discovery_key) = irsa_issuer.edge.discovery_json
+    (irsa_issuer.edge.jwks_key)      = data.irsa_jwks_document.edge.json
+  }
+}

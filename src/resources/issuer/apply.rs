@@ -1,21 +1,23 @@
 //! Create, update and destroy of `irsa_issuer`. Create and update are one
-//! converge: each step makes one part of AWS match the plan (the bucket, the
-//! discovery document, the policy statements, the OIDC provider), with a
-//! stop check between steps, and the state returned, also on failure,
-//! records what exists.
+//! converge: each step makes one part of AWS match the plan (in S3 the
+//! bucket, the discovery document and the policy statements; for every
+//! hosting the OIDC provider), with a stop check between steps, and the
+//! state returned, also on failure, records what exists.
 
 use crate::aws::{bucket_policy as policy, found, oidc_provider, s3, AwsError};
 use crate::context::ProviderData;
 use crate::domain::bucket_policy::{issuer_statements, sids};
+use crate::domain::hosting::IssuerLocation;
 use crate::domain::oidc_provider::same_thumbprints;
 use crate::domain::s3_issuer::{self, S3Issuer};
 use crate::domain::tags;
 use crate::errors::ToDiagnostic;
 use crate::framework::{stop, Change, Stopped};
 use crate::tfplugin::{AttrPath, CancellationToken, Diagnostic, Diagnostics, Value};
+use crate::tls;
 
 use super::model::IssuerModel;
-use super::schema::{BUCKET, FORCE_DESTROY};
+use super::schema::{BUCKET, CA_CERTIFICATE_PEM, FORCE_DESTROY, ISSUER_URL};
 use super::Aws;
 
 /// What an apply has done so far.
@@ -32,14 +34,21 @@ impl Progress {
     /// says what does.
     fn start(creating: bool, want: &IssuerModel, prior: &IssuerModel) -> Progress {
         let mut truth = want.clone();
+        let in_s3 = want.location().is_some_and(|l| l.s3().is_some());
         if creating {
-            truth.discovery_json = None;
+            // Outside S3 the document is only rendered: it is true as soon
+            // as the issuer exists.
+            if in_s3 {
+                truth.discovery_json = None;
+            }
             truth.bucket_policy_statements = None;
             truth.oidc_provider_arn = None;
             truth.tags = None;
             truth.tags_all = None;
         } else {
-            truth.discovery_json = prior.discovery_json.clone();
+            if in_s3 {
+                truth.discovery_json = prior.discovery_json.clone();
+            }
             truth.bucket_policy_statements = prior.bucket_policy_statements.clone();
             truth.oidc_provider_arn = prior.oidc_provider_arn.clone();
             truth.client_ids = prior.client_ids.clone();
@@ -66,7 +75,7 @@ impl Progress {
 /// One converge: from what `prior` says exists to what `want` asks for.
 struct Converge<'a> {
     aws: Aws<'a>,
-    issuer: S3Issuer,
+    issuer: IssuerLocation,
     want: IssuerModel,
     prior: IssuerModel,
     creating: bool,
@@ -85,18 +94,26 @@ impl Converge<'_> {
     }
 
     async fn run(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+        if let Some(issuer) = self.issuer.s3() {
+            self.publish(issuer, p).await?;
+        }
+        self.provider(p).await
+    }
+
+    /// The bucket, the discovery document and the policy statements of an
+    /// issuer in S3.
+    async fn publish(&self, issuer: &S3Issuer, p: &mut Progress) -> Result<(), Diagnostic> {
         let fresh_public_access = if self.want.bucket_is_ours() {
-            self.bucket(p).await?;
+            self.bucket(issuer, p).await?;
             self.creating || !self.prior.bucket_is_ours()
         } else {
             if !self.creating && self.prior.bucket_is_ours() {
-                self.release_bucket().await?;
+                self.release_bucket(issuer).await?;
             }
             false
         };
-        self.document(p).await?;
-        self.statements(p, fresh_public_access).await?;
-        self.provider(p).await
+        self.document(issuer, p).await?;
+        self.statements(issuer, p, fresh_public_access).await
     }
 
     /// Create the bucket, never taking over one that exists. The look-up
@@ -105,8 +122,8 @@ impl Converge<'_> {
     /// `BucketAlreadyOwnedByYou` outside us-east-1 (and with success in
     /// it), so after the look-up has found no bucket, that answer, or a
     /// failure after which the bucket exists, means this call made it.
-    async fn create_bucket(&self) -> Result<(), Diagnostic> {
-        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+    async fn create_bucket(&self, issuer: &S3Issuer) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &issuer.bucket);
         let at_bucket = |e: AwsError| e.to_diagnostic().at(AttrPath::attr(BUCKET));
         if s3::bucket_exists(s3c, bucket).await.map_err(at_bucket)? {
             return Err(Diagnostic::error(
@@ -115,12 +132,12 @@ impl Converge<'_> {
                     "The bucket {bucket} exists already, and this issuer did not create it, so it was neither \
                      changed nor taken over. To publish into it, set create_bucket = false. To manage an issuer \
                      that already lives there, import it: terraform import <address> {}.",
-                    self.issuer.id()
+                    issuer.id()
                 ),
             )
             .at(AttrPath::attr(BUCKET)));
         }
-        match s3::create_bucket(s3c, bucket, &self.issuer.region).await {
+        match s3::create_bucket(s3c, bucket, &issuer.region).await {
             Ok(()) => Ok(()),
             Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
                 tracing::info!(
@@ -144,8 +161,8 @@ impl Converge<'_> {
     /// `create_bucket` went from `true` to `false`: the bucket is no longer
     /// the issuer's, so it loses the provider's creation token (and destroy
     /// keeps it). Its other tags and settings stay.
-    async fn release_bucket(&self) -> Result<(), Diagnostic> {
-        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+    async fn release_bucket(&self, issuer: &S3Issuer) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &issuer.bucket);
         let current = s3::bucket_tags(s3c, bucket).await.map_err(aws_error)?;
         if tags::created_by_provider(&current) {
             s3::set_bucket_tags(s3c, bucket, &tags::user_tags(&current))
@@ -157,10 +174,10 @@ impl Converge<'_> {
 
     /// The bucket and its settings, when it is the issuer's: created here,
     /// or taken over by `create_bucket` going from `false` to `true`.
-    async fn bucket(&self, p: &mut Progress) -> Result<(), Diagnostic> {
-        let (s3c, bucket) = (&self.aws.s3, &self.issuer.bucket);
+    async fn bucket(&self, issuer: &S3Issuer, p: &mut Progress) -> Result<(), Diagnostic> {
+        let (s3c, bucket) = (&self.aws.s3, &issuer.bucket);
         if self.creating {
-            self.create_bucket().await?;
+            self.create_bucket(issuer).await?;
             p.exists = true;
             self.checkpoint()?;
         }
@@ -196,19 +213,14 @@ impl Converge<'_> {
     }
 
     /// The discovery document.
-    async fn document(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+    async fn document(&self, issuer: &S3Issuer, p: &mut Progress) -> Result<(), Diagnostic> {
         if p.truth.discovery_json == self.want.discovery_json {
             return Ok(());
         }
         let doc = self.want.discovery_json.as_deref().unwrap_or_default();
-        s3::put_json(
-            &self.aws.s3,
-            &self.issuer.bucket,
-            &self.issuer.discovery_key(),
-            doc,
-        )
-        .await
-        .map_err(aws_error)?;
+        s3::put_json(&self.aws.s3, &issuer.bucket, &issuer.discovery_key(), doc)
+            .await
+            .map_err(aws_error)?;
         p.exists = true;
         p.truth.discovery_json = self.want.discovery_json.clone();
         self.checkpoint()
@@ -217,32 +229,61 @@ impl Converge<'_> {
     /// This issuer's statements in the bucket policy.
     async fn statements(
         &self,
+        issuer: &S3Issuer,
         p: &mut Progress,
         fresh_public_access: bool,
     ) -> Result<(), Diagnostic> {
         if p.truth.bucket_policy_statements == self.want.bucket_policy_statements {
             return Ok(());
         }
-        let wanted = self
-            .want
-            .wanted_statements(&self.issuer)
-            .unwrap_or_default();
-        policy::put_statements(
-            &self.aws.s3,
-            &self.issuer.bucket,
-            &wanted,
-            fresh_public_access,
-        )
-        .await
-        .map_err(|e| {
-            let d = e.to_diagnostic();
-            match e {
-                policy::BucketPolicyError::Unreadable(_) => d.at(AttrPath::attr(BUCKET)),
-                policy::BucketPolicyError::Aws(_) => d,
-            }
-        })?;
+        let wanted = self.want.wanted_statements(issuer).unwrap_or_default();
+        policy::put_statements(&self.aws.s3, &issuer.bucket, &wanted, fresh_public_access)
+            .await
+            .map_err(|e| {
+                let d = e.to_diagnostic();
+                match e {
+                    policy::BucketPolicyError::Unreadable(_) => d.at(AttrPath::attr(BUCKET)),
+                    policy::BucketPolicyError::Aws(_) => d,
+                }
+            })?;
         p.truth.bucket_policy_statements = self.want.bucket_policy_statements.clone();
         self.checkpoint()
+    }
+
+    /// The thumbprints to create the provider with: the configured ones, or
+    /// for an issuer outside S3 those its host calls for. A chain that
+    /// verifies against the public roots ends at a CA IAM trusts, and needs
+    /// none; one that verifies only with `ca_certificate_pem` gets the
+    /// thumbprint of the top certificate presented, as
+    /// `irsa_tls_thumbprint` computes it. S3 needs none.
+    async fn creation_thumbprints(&self) -> Result<Option<Vec<String>>, Diagnostic> {
+        if self.thumbprints.is_some() || self.issuer.s3().is_some() {
+            return Ok(self.thumbprints.clone());
+        }
+        let url = self.issuer.issuer_url();
+        let at = |e: tls::TlsProbeError| {
+            let name = e.attribute(ISSUER_URL);
+            Diagnostic::error(
+                "Cannot find the issuer's thumbprint",
+                format!(
+                    "{}. Without thumbprints, the OIDC provider is registered only for a host whose chain IAM \
+                     can verify: a public CA, or the private CA given in {CA_CERTIFICATE_PEM}. Set \
+                     {CA_CERTIFICATE_PEM} or thumbprints.",
+                    e
+                ),
+            )
+            .at(AttrPath::attr(name))
+        };
+        match self.want.ca_certificate_pem.as_deref() {
+            None => tls::presented_chain(&url, None)
+                .await
+                .map(|_| None)
+                .map_err(at),
+            Some(ca) => tls::top_certificate_thumbprint(&url, Some(ca))
+                .await
+                .map(|t| Some(vec![t]))
+                .map_err(at),
+        }
     }
 
     /// The IAM OIDC provider: created when there is none (never an existing
@@ -270,11 +311,12 @@ impl Converge<'_> {
         let current = match known {
             Some(current) => current,
             None => {
+                let thumbprints = self.creation_thumbprints().await?;
                 let arn = oidc_provider::create_own(
                     iam,
                     &self.issuer.issuer_url(),
                     &client_ids,
-                    self.thumbprints.as_deref(),
+                    thumbprints.as_deref(),
                     &tags,
                 )
                 .await
@@ -326,7 +368,8 @@ pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostic
     let Some(issuer) = want.location() else {
         diags.push(Diagnostic::error(
             "Incomplete issuer configuration",
-            "The bucket, prefix, region, URL style or JWKS path is still unknown at apply time.",
+            "The hosting, the issuer URL, or the bucket, prefix, region, URL style or JWKS path is still unknown \
+             at apply time.",
         ));
         return c.prior.clone();
     };
@@ -360,21 +403,36 @@ pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostic
     }
 }
 
-/// Destroy: the discovery document, this issuer's policy statements, the
-/// IAM provider, and the bucket when it was created here. On failure, the
-/// state of what is left.
+/// Destroy: in S3 the discovery document, this issuer's policy statements
+/// and the bucket when it was created here; for every hosting the IAM
+/// provider. On failure, the state of what is left.
 pub async fn destroy(data: &ProviderData, prior: Value, diags: &mut Diagnostics) -> Value {
     let mut truth = IssuerModel::from_value(&prior);
     let Some(issuer) = truth.location() else {
         return Value::Null;
     };
-    match remove(&Aws::new(data, &issuer), &issuer, &mut truth).await {
+    let aws = Aws::new(data, &issuer);
+    let removed = match &issuer {
+        IssuerLocation::S3(i) => remove(&aws, i, &mut truth).await,
+        IssuerLocation::External(_) => remove_provider(&aws, &mut truth).await,
+    };
+    match removed {
         Ok(()) => Value::Null,
         Err(d) => {
             diags.push(d);
             truth.to_value()
         }
     }
+}
+
+/// Delete the OIDC provider, only the one the state records: one found by
+/// URL may be another state's.
+async fn remove_provider(aws: &Aws<'_>, truth: &mut IssuerModel) -> Result<(), Diagnostic> {
+    if let Some(arn) = truth.oidc_provider_arn.clone() {
+        found(oidc_provider::delete(aws.iam, &arn).await).map_err(aws_error)?;
+        truth.oidc_provider_arn = None;
+    }
+    Ok(())
 }
 
 /// Refuse to delete the bucket when it holds objects this issuer did not
@@ -417,12 +475,7 @@ async fn remove(
         truth.bucket_policy_statements = None;
     }
 
-    // Only the provider the state records: one found by URL may be another
-    // state's.
-    if let Some(arn) = truth.oidc_provider_arn.clone() {
-        found(oidc_provider::delete(aws.iam, &arn).await).map_err(aws_error)?;
-        truth.oidc_provider_arn = None;
-    }
+    remove_provider(aws, truth).await?;
 
     if ours && bucket_exists {
         if let Some(objects) = found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)? {

@@ -1,9 +1,11 @@
-//! `irsa_issuer`: a public OIDC issuer in S3, registered with IAM.
+//! `irsa_issuer`: a public OIDC issuer, registered with IAM.
 //!
-//! It writes the discovery document into a bucket (created here, or one
-//! that exists), publishes exactly the discovery document and the JWKS with
-//! bucket-policy statements of its own, and registers the issuer as an IAM
-//! OpenID Connect provider.
+//! In S3 (`hosting = "s3"`), it writes the discovery document into a bucket
+//! (created here, or one that exists), publishes exactly the discovery
+//! document and the JWKS with bucket-policy statements of its own, and
+//! registers the issuer as an IAM OpenID Connect provider. Hosted
+//! elsewhere (`hosting = "external"`), it only renders the document and
+//! registers the given issuer URL, through the same path.
 //!
 //! Refresh reports what AWS holds (the document's bytes, this issuer's
 //! policy statements, the provider and its settings), while plan computes
@@ -20,17 +22,20 @@ mod tests;
 
 use crate::aws::s3;
 use crate::context::ProviderData;
-use crate::domain::s3_issuer::{self, S3Issuer, UrlStyle};
+use crate::domain::hosting::{Hosting, IssuerLocation};
+use crate::domain::s3_issuer::{self, UrlStyle};
 use crate::domain::tags::TagConfig;
 use crate::errors::ToDiagnostic;
 use crate::framework::{Change, ManagedResource, Plan, ResourceSchema};
-use crate::tfplugin::{AttrPath, CancellationToken, Diagnostics, Value};
+use crate::tfplugin::{AttrPath, CancellationToken, Diagnostic, Diagnostics, Value};
 
 use schema::*;
 
 pub struct Issuer;
 
-/// The AWS clients for one issuer: S3 in the bucket's region, and IAM.
+/// The AWS clients for one issuer: S3 in the bucket's region (the
+/// provider's own client for an issuer outside S3, which makes no S3
+/// call), and IAM.
 struct Aws<'a> {
     s3: aws_sdk_s3::Client,
     iam: &'a aws_sdk_iam::Client,
@@ -39,18 +44,64 @@ struct Aws<'a> {
 }
 
 impl<'a> Aws<'a> {
-    fn new(data: &'a ProviderData, issuer: &S3Issuer) -> Aws<'a> {
+    fn new(data: &'a ProviderData, issuer: &IssuerLocation) -> Aws<'a> {
+        let s3 = match issuer {
+            IssuerLocation::S3(i) => s3::client_for_region(&data.aws.s3, &i.region),
+            IssuerLocation::External(_) => data.aws.s3.clone(),
+        };
         Aws {
-            s3: s3::client_for_region(&data.aws.s3, &issuer.region),
+            s3,
             iam: &data.aws.iam,
             tags: &data.tags,
         }
     }
 }
 
-/// Checks across attributes: a bucket name with dots cannot be used with
-/// virtual-hosted URLs (the default style).
+/// Checks across attributes: each hosting takes its own attributes and
+/// refuses the other's, and a bucket name with dots cannot be used with
+/// virtual-hosted URLs (the default style). Unknown values are not checked.
 fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    let hosting = match config.attr(HOSTING) {
+        Value::Null => Hosting::DEFAULT,
+        Value::String(s) => match Hosting::parse(s) {
+            Some(h) => h,
+            // Refused by the attribute's validator.
+            None => return,
+        },
+        _ => return,
+    };
+    let (required, refused) = match hosting {
+        Hosting::S3 => (BUCKET, &EXTERNAL_ONLY[..]),
+        Hosting::External => (ISSUER_URL, &S3_ONLY[..]),
+    };
+    if config.attr(required).is_null() {
+        diags.push(
+            Diagnostic::error(
+                format!("Missing {required}"),
+                format!(
+                    "An issuer with hosting = \"{}\" needs {required}.",
+                    hosting.name()
+                ),
+            )
+            .at(AttrPath::attr(required)),
+        );
+    }
+    for name in refused.iter().filter(|a| !config.attr(a).is_null()) {
+        diags.push(
+            Diagnostic::error(
+                "Attribute not used with this hosting",
+                format!(
+                    "{name} does not apply to an issuer with hosting = \"{}\"; remove it, or set hosting to \
+                     the kind of issuer it belongs to.",
+                    hosting.name()
+                ),
+            )
+            .at(AttrPath::attr(name)),
+        );
+    }
+    if hosting != Hosting::S3 {
+        return;
+    }
     let Some(bucket) = config.attr(BUCKET).as_str() else {
         return;
     };

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::bucket_policy::{self, Statement};
 use crate::domain::discovery::DiscoveryDocument;
+use crate::domain::hosting::{ExternalIssuer, Hosting, IssuerLocation};
 use crate::domain::s3_issuer::{S3Issuer, UrlStyle};
 use crate::framework::model as m;
 use crate::tfplugin::Value;
@@ -15,6 +16,7 @@ use super::schema::*;
 /// plan, unknown).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerModel {
+    pub hosting: Option<String>,
     pub bucket: Option<String>,
     pub create_bucket: Option<bool>,
     pub prefix: Option<String>,
@@ -27,6 +29,7 @@ pub struct IssuerModel {
     pub tags: Option<BTreeMap<String, String>>,
     pub tags_all: Option<BTreeMap<String, String>>,
     pub force_destroy: Option<bool>,
+    pub ca_certificate_pem: Option<String>,
     pub id: Option<String>,
     pub issuer_url: Option<String>,
     pub issuer_host_path: Option<String>,
@@ -42,6 +45,7 @@ pub struct IssuerModel {
 impl IssuerModel {
     pub fn from_value(v: &Value) -> IssuerModel {
         IssuerModel {
+            hosting: m::string(v, HOSTING),
             bucket: m::string(v, BUCKET),
             create_bucket: m::bool(v, CREATE_BUCKET),
             prefix: m::string(v, PREFIX),
@@ -54,6 +58,7 @@ impl IssuerModel {
             tags: m::string_map(v, TAGS),
             tags_all: m::string_map(v, TAGS_ALL),
             force_destroy: m::bool(v, FORCE_DESTROY),
+            ca_certificate_pem: m::string(v, CA_CERTIFICATE_PEM),
             id: m::string(v, ID),
             issuer_url: m::string(v, ISSUER_URL),
             issuer_host_path: m::string(v, ISSUER_HOST_PATH),
@@ -71,6 +76,7 @@ impl IssuerModel {
         let s = |x: &Option<String>| m::opt_string(x.as_deref());
         let b = |x: Option<bool>| x.map_or(Value::Null, Value::Bool);
         m::object([
+            (HOSTING, s(&self.hosting)),
             (BUCKET, s(&self.bucket)),
             (CREATE_BUCKET, b(self.create_bucket)),
             (PREFIX, s(&self.prefix)),
@@ -86,6 +92,7 @@ impl IssuerModel {
             (TAGS, m::map_value(self.tags.as_ref())),
             (TAGS_ALL, m::map_value(self.tags_all.as_ref())),
             (FORCE_DESTROY, b(self.force_destroy)),
+            (CA_CERTIFICATE_PEM, s(&self.ca_certificate_pem)),
             (ID, s(&self.id)),
             (ISSUER_URL, s(&self.issuer_url)),
             (ISSUER_HOST_PATH, s(&self.issuer_host_path)),
@@ -99,10 +106,31 @@ impl IssuerModel {
         ])
     }
 
-    /// Where the issuer is; `None` while the bucket, region, URL style or
-    /// JWKS path is not known. A null prefix is the bucket's root, so a plan
-    /// whose prefix may be unknown checks [`LOCATION`] first.
-    pub fn location(&self) -> Option<S3Issuer> {
+    /// How the issuer is hosted; a state written before `hosting` existed
+    /// is in S3. `None` for a name that is no hosting.
+    pub fn hosting(&self) -> Option<Hosting> {
+        self.hosting
+            .as_deref()
+            .map_or(Some(Hosting::DEFAULT), Hosting::parse)
+    }
+
+    /// Where the issuer is; `None` while what says so is not known: in S3
+    /// the bucket, region, URL style and JWKS path, elsewhere the issuer
+    /// URL (a null `jwks_uri` is the default one). A null hosting or prefix
+    /// means the default, so a plan whose values may be unknown checks
+    /// [`LOCATION`] and [`HOSTING`] first.
+    pub fn location(&self) -> Option<IssuerLocation> {
+        match self.hosting()? {
+            Hosting::S3 => self.s3_location().map(IssuerLocation::S3),
+            Hosting::External => Some(IssuerLocation::External(ExternalIssuer::new(
+                self.issuer_url.as_deref()?,
+                self.jwks_uri.as_deref(),
+            ))),
+        }
+    }
+
+    /// Where the issuer is in S3, as [`IssuerModel::location`].
+    fn s3_location(&self) -> Option<S3Issuer> {
         Some(S3Issuer {
             bucket: self.bucket.clone()?,
             prefix: self.prefix.clone(),
@@ -144,15 +172,15 @@ impl IssuerModel {
     /// Fill in the attributes computed from the location and settings
     /// ([`DERIVED`]): `None` where what they follow from is not known,
     /// including the location itself.
-    pub fn derive(&mut self, issuer: Option<&S3Issuer>) {
-        let from = |f: fn(&S3Issuer) -> String| issuer.map(f);
-        self.id = from(S3Issuer::id);
-        self.issuer_url = from(S3Issuer::issuer_url);
-        self.issuer_host_path = from(S3Issuer::issuer_host_path);
-        self.jwks_uri = from(S3Issuer::jwks_uri);
-        self.discovery_key = from(S3Issuer::discovery_key);
-        self.jwks_key = from(S3Issuer::jwks_key);
-        self.bucket_arn = from(S3Issuer::bucket_arn);
+    pub fn derive(&mut self, issuer: Option<&IssuerLocation>) {
+        let from = |f: fn(&IssuerLocation) -> String| issuer.map(f);
+        self.id = from(IssuerLocation::id);
+        self.issuer_url = from(IssuerLocation::issuer_url);
+        self.issuer_host_path = from(IssuerLocation::issuer_host_path);
+        self.jwks_uri = from(IssuerLocation::jwks_uri);
+        self.discovery_key = from(IssuerLocation::discovery_key);
+        self.jwks_key = issuer.and_then(IssuerLocation::jwks_key);
+        self.bucket_arn = issuer.and_then(IssuerLocation::bucket_arn);
         self.discovery_json = match (issuer, &self.signing_algorithms) {
             (Some(i), Some(algorithms)) => {
                 Some(DiscoveryDocument::new(&i.issuer_url(), &i.jwks_uri(), algorithms).to_json())
@@ -160,6 +188,7 @@ impl IssuerModel {
             _ => None,
         };
         self.bucket_policy_statements = issuer
+            .and_then(IssuerLocation::s3)
             .and_then(|i| self.wanted_statements(i))
             .map(|s| bucket_policy::statements_json(&s));
     }

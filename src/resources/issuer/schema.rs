@@ -3,12 +3,14 @@
 
 use crate::attributes::{self, rule};
 use crate::domain::discovery;
+use crate::domain::hosting::{self, Hosting};
 use crate::domain::oidc_provider as provider_rules;
 use crate::domain::s3_issuer::{self, UrlStyle};
 use crate::framework::validator::{self, each};
 use crate::framework::{Attr, BlockSpec, ResourceSchema};
 use crate::tfplugin::{Mode, Value};
 
+pub const HOSTING: &str = "hosting";
 pub const BUCKET: &str = "bucket";
 pub const CREATE_BUCKET: &str = "create_bucket";
 pub const PREFIX: &str = "prefix";
@@ -21,6 +23,7 @@ pub const SIGNING_ALGORITHMS: &str = "signing_algorithms";
 pub const TAGS: &str = "tags";
 pub use crate::attributes::TAGS_ALL;
 pub const FORCE_DESTROY: &str = "force_destroy";
+pub const CA_CERTIFICATE_PEM: &str = "ca_certificate_pem";
 pub const ID: &str = "id";
 pub const ISSUER_URL: &str = "issuer_url";
 pub const ISSUER_HOST_PATH: &str = "issuer_host_path";
@@ -36,6 +39,25 @@ pub const BUCKET_POLICY_STATEMENTS: &str = "bucket_policy_statements";
 /// from them.
 pub const LOCATION: [&str; 5] = [BUCKET, PREFIX, REGION, URL_STYLE, JWKS_PATH];
 
+/// The attributes that only an issuer in S3 takes.
+pub const S3_ONLY: [&str; 7] = [
+    BUCKET,
+    CREATE_BUCKET,
+    PREFIX,
+    REGION,
+    URL_STYLE,
+    JWKS_PATH,
+    FORCE_DESTROY,
+];
+
+/// The attributes that only an externally hosted issuer takes.
+pub const EXTERNAL_ONLY: [&str; 1] = [CA_CERTIFICATE_PEM];
+
+/// The attributes an externally hosted issuer takes and one in S3
+/// computes. A configuration in S3 may only repeat the computed value, as
+/// the configuration Terraform generates on import does.
+pub const EXTERNAL_INPUTS: [&str; 2] = [ISSUER_URL, JWKS_URI];
+
 /// The attributes computed from the location and settings.
 pub const DERIVED: [&str; 9] = [
     ID,
@@ -50,14 +72,21 @@ pub const DERIVED: [&str; 9] = [
 ];
 
 pub fn schema() -> ResourceSchema {
-    use Mode::{Computed, Optional, OptionalComputed, Required};
+    use Mode::{Computed, Optional, OptionalComputed};
     let computed = |name: &str, description: &str| Attr::string(name, Computed, description);
     let block = BlockSpec::new(
-        "A public OIDC issuer for a self-hosted cluster's service-account tokens, published in S3 and registered \
-         with IAM, as EKS does for its clusters. Writes `/.well-known/openid-configuration` into the bucket, makes \
-         exactly that document and the JWKS publicly readable (and nothing else), and creates the IAM OpenID \
-         Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
+        "A public OIDC issuer for a self-hosted cluster's service-account tokens, registered with IAM, as EKS \
+         does for its clusters. With `hosting = \"s3\"` (the default) it is published in S3: the resource \
+         writes `/.well-known/openid-configuration` into the bucket, makes exactly that document and the JWKS \
+         publicly readable (and nothing else), and creates the IAM OpenID Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
          to the document, the policy statements or the provider show in the next plan and are repaired in place.\n\n\
+         **External hosting.** With `hosting = \"external\"` the documents are served by something you run (a \
+         web server, a CDN, the API server behind a proxy) at the `issuer_url` you give. No S3 call is made: the \
+         resource renders `discovery_json` for you to publish at `<issuer_url>/.well-known/openid-configuration` \
+         (render the JWKS with `irsa_jwks_document` and publish it at `jwks_uri`), and registers the IAM OIDC \
+         provider for exactly that URL. The outputs are the same as in S3, except that `bucket`, `bucket_arn` and \
+         `bucket_policy_statements` are null, and `discovery_key` and `jwks_key` are paths below the issuer URL. \
+         `irsa_jwks` publishes to S3 only, so it does not take such an issuer.\n\n\
          **Ownership.** Create never takes over what existed before the apply: an existing bucket (with \
          `create_bucket = true`) or an existing IAM OIDC provider for the issuer URL, which may belong to another \
          Terraform state, makes the apply fail, naming the object and the `terraform import` command. What the \
@@ -65,14 +94,28 @@ pub fn schema() -> ResourceSchema {
          its own object and the next apply converges. Import takes the OIDC provider into this state, and infers \
          `create_bucket` from that tag: a bucket made by hand imports as not owned (`create_bucket = false`). \
          Changing `create_bucket` changes ownership in place. Destroy deletes the discovery document, this \
-         issuer's policy statements and the OIDC provider, and the bucket only when it is owned.",
+         issuer's policy statements and the OIDC provider, and the bucket only when it is owned. An external \
+         issuer owns only its OIDC provider, under the same rules, and imports by its issuer URL.",
+    )
+    .attr(
+        Attr::string(
+            HOSTING,
+            OptionalComputed,
+            &format!(
+                "Where the discovery document and the JWKS are served: {}. `s3` (default) publishes them in \
+                 `bucket`; `external` leaves serving them to you at `issuer_url`. Changing it makes a new issuer.",
+                validator::backticked(&Hosting::NAMES)
+            ),
+        )
+        .default(Value::string(Hosting::DEFAULT.name()))
+        .validate(validator::one_of("Invalid hosting", &Hosting::NAMES)),
     )
     .attr(
         Attr::string(
             BUCKET,
-            Required,
-            "S3 bucket that serves the issuer. Checked against the S3 naming rules at plan time. Changing it \
-             makes a new issuer.",
+            Optional,
+            "S3 bucket that serves the issuer; required with `hosting = \"s3\"`, refused (and null) otherwise. \
+             Checked against the S3 naming rules at plan time. Changing it makes a new issuer.",
         )
         .requires_replace()
         .validate(attributes::bucket()),
@@ -124,7 +167,6 @@ pub fn schema() -> ResourceSchema {
             ),
         )
         .default(Value::string(UrlStyle::VirtualHosted.name()))
-        .requires_replace()
         .validate(validator::one_of("Invalid URL style", &UrlStyle::NAMES)),
     )
     .attr(
@@ -155,7 +197,9 @@ pub fn schema() -> ResourceSchema {
             OptionalComputed,
             "SHA-1 thumbprints (40 hex digits, at most 5) of the issuer's top CA certificate. Leave unset for S3: \
              IAM then obtains and trusts S3's certificate itself, and whatever IAM records is shown here without \
-             ever causing a change. When set, they are enforced and updated in place.",
+             ever causing a change. With `hosting = \"external\"` and this unset, they are found when the \
+             provider is created, as `ca_certificate_pem` describes. When set, they are enforced and updated in \
+             place.",
         )
         .use_state_for_unknown()
         .validate(attributes::count(provider_rules::validate_thumbprint_count))
@@ -195,15 +239,37 @@ pub fn schema() -> ResourceSchema {
         .default(Value::Bool(false)),
     )
     .attr(
-        computed(ID, "`<bucket>` or `<bucket>/<prefix>`, also the import id.").use_state_for_unknown(),
+        Attr::string(
+            CA_CERTIFICATE_PEM,
+            Optional,
+            "With `hosting = \"external\"` only: PEM certificates of the private CA that the issuer's host chain \
+             ends at. When `thumbprints` is unset, creating the OIDC provider connects to the host: a chain that \
+             verifies against the public (Mozilla) roots, which IAM trusts itself, needs no thumbprint; with this \
+             CA, the thumbprint of the top certificate the host presents (as `irsa_tls_thumbprint` computes it) \
+             is registered; a chain that verifies against neither is refused.",
+        )
+        .validate(attributes::ca_certificate()),
     )
     .attr(
         computed(
-            ISSUER_URL,
-            "The issuer URL, for `--service-account-issuer`: the public S3 URL, never with a trailing slash. \
-             Endpoint overrides of the provider do not change it.",
+            ID,
+            "`<bucket>` or `<bucket>/<prefix>` in S3, the issuer URL with `hosting = \"external\"`; also the \
+             import id.",
         )
         .use_state_for_unknown(),
+    )
+    .attr(
+        Attr::string(
+            ISSUER_URL,
+            OptionalComputed,
+            "The issuer URL, for `--service-account-issuer`, never with a trailing slash. In S3 it is computed: \
+             the public S3 URL (endpoint overrides of the provider do not change it); a configured value must \
+             equal it. With \
+             `hosting = \"external\"` it is required: `https://`, no trailing slash, query or fragment, at most 255 \
+             characters, since IAM and kube-apiserver compare it byte for byte. Changing it makes a new issuer.",
+        )
+        .use_state_for_unknown()
+        .validate(attributes::issuer_url()),
     )
     .attr(
         computed(
@@ -213,20 +279,33 @@ pub fn schema() -> ResourceSchema {
         )
         .use_state_for_unknown(),
     )
-    .attr(computed(
-        JWKS_URI,
-        "Public URL of the JWKS, for `--service-account-jwks-uri`.",
-    ))
+    .attr(
+        Attr::string(
+            JWKS_URI,
+            OptionalComputed,
+            &format!(
+                "Public URL of the JWKS, announced in the discovery document and for \
+                 `--service-account-jwks-uri`. In S3 it is computed from `jwks_path` (a configured value must equal it). With \
+                 `hosting = \"external\"` it may be given; default `<issuer_url>/{}`, where kube-apiserver serves \
+                 its own key set. Updated in place.",
+                hosting::DEFAULT_EXTERNAL_JWKS_PATH
+            ),
+        )
+        .validate(attributes::jwks_uri()),
+    )
     .attr(
         computed(
             DISCOVERY_KEY,
-            "Object key of the discovery document: `[<prefix>/].well-known/openid-configuration`.",
+            "Object key of the discovery document: `[<prefix>/].well-known/openid-configuration`; with \
+             `hosting = \"external\"`, its path below the issuer URL, `.well-known/openid-configuration`.",
         )
         .use_state_for_unknown(),
     )
     .attr(computed(
         JWKS_KEY,
-        "Object key where the JWKS belongs (`[<prefix>/]<jwks_path>`), e.g. for `irsa_jwks`.",
+        "Object key where the JWKS belongs (`[<prefix>/]<jwks_path>`), e.g. for `irsa_jwks`; with \
+         `hosting = \"external\"`, the path of `jwks_uri` below the issuer URL (e.g. `openid/v1/jwks`), null \
+         when the JWKS is served elsewhere.",
     ))
     .attr(
         computed(
@@ -235,18 +314,19 @@ pub fn schema() -> ResourceSchema {
         )
         .use_state_for_unknown(),
     )
-    .attr(computed(BUCKET_ARN, "ARN of the bucket.").use_state_for_unknown())
+    .attr(computed(BUCKET_ARN, "ARN of the bucket; null outside S3.").use_state_for_unknown())
     .attr(computed(
         DISCOVERY_JSON,
-        "The published discovery document. Refresh reads the object, so an edited or deleted document shows as \
-         a change.",
+        "The discovery document. In S3 it is the published object, and refresh reads it, so an edited or \
+         deleted document shows as a change. With `hosting = \"external\"` it is what to serve at \
+         `<issuer_url>/.well-known/openid-configuration`.",
     ))
     .attr(computed(
         BUCKET_POLICY_STATEMENTS,
         "This issuer's statements in the bucket policy, as a JSON array: public `s3:GetObject` on the discovery \
          document and the JWKS only, and a `Deny` of requests without TLS (on the whole bucket when it is \
          created here, else on those two objects). Refresh reads them back, so removed or edited statements \
-         show as a change.",
+         show as a change. Null outside S3.",
     ));
     ResourceSchema::new(block)
 }

@@ -40,7 +40,9 @@ pub fn schema() -> ResourceSchema {
         Attr::string(
             BUCKET,
             Required,
-            "Bucket to publish to, normally `irsa_issuer.<name>.bucket`. Changing it moves the object.",
+            "Bucket to publish to, normally `irsa_issuer.<name>.bucket`. Changing it moves the object. An issuer \
+             with `hosting = \"external\"` has no bucket: render its key set with `irsa_jwks_document` and serve \
+             it at the issuer's `jwks_uri`.",
         )
         .requires_replace()
         .validate(attributes::bucket()),
