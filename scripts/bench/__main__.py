@@ -31,7 +31,7 @@ import domain
 import memory
 import scale
 import startup
-from common import ROOT, percentile, spread, terraform_binary
+from common import ROOT, TARGET_DIR, percentile, spread, terraform_binary
 from emulator import Moto
 
 SECTIONS = ("startup", "memory", "calls", "scale", "domain")
@@ -52,7 +52,7 @@ def met(ok):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", default=str(ROOT / "target" / "release" / "terraform-provider-irsa"))
+    parser.add_argument("--binary", default=str(TARGET_DIR / "release" / "terraform-provider-irsa"))
     parser.add_argument("--baseline", default=str(ROOT / "tools" / "terraform-provider-null-2.1.2" / "terraform-provider-null"))
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--sizes", default="1,10,100,500", help="numbers of roles for the scale runs")

@@ -37,6 +37,7 @@ AWS = {
 EQUIVALENT = {
     "irsa_issuer": [("aws_s3_bucket", 0), ("aws_s3_bucket_policy", 0),
                     ("aws_s3_object", 0), ("aws_iam_openid_connect_provider", 0)],
+    'irsa_issuer, hosting = "external"': [("aws_iam_openid_connect_provider", 0)],
     "irsa_jwks": [("aws_s3_object", 0)],
     "irsa_role": [("aws_iam_role", 0)],
     "irsa_role, 1 managed + 1 inline policy": [("aws_iam_role", 1)],

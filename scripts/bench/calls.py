@@ -21,6 +21,13 @@ resource "irsa_issuer" "bench" {
   prefix = "cluster"
 }
 """),
+    ('irsa_issuer, hosting = "external"', "irsa_issuer", 1, """
+resource "irsa_issuer" "bench" {
+  hosting     = "external"
+  issuer_url  = "https://oidc.bench.example.com/cluster"
+  thumbprints = ["9999999999999999999999999999999999999999"]
+}
+"""),
     ("irsa_jwks", "irsa_jwks", 1, """
 resource "irsa_jwks" "bench" {
   bucket          = "{bucket}"

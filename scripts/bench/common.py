@@ -10,6 +10,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+# Where cargo builds: CARGO_TARGET_DIR when set, as cargo itself reads it.
+TARGET_DIR = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 IRSA_SOURCE = "registry.terraform.io/irsa/irsa"
 NULL_SOURCE = "registry.terraform.io/hashicorp/null"
 

@@ -4,7 +4,7 @@ back their estimates."""
 import json
 import subprocess
 
-from common import ROOT
+from common import ROOT, TARGET_DIR
 
 COMMAND = ["cargo", "bench", "--locked", "--profile", "bench-domain", "--bench", "domain"]
 
@@ -15,7 +15,7 @@ def run_criterion():
     means of its samples."""
     subprocess.run(COMMAND, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     results = []
-    base = ROOT / "target" / "criterion"
+    base = TARGET_DIR / "criterion"
     for estimates in sorted(base.glob("*/*/new/estimates.json")):
         bench_dir = estimates.parent.parent
         name = f"{bench_dir.parent.name}/{bench_dir.name}"
