@@ -364,10 +364,8 @@ const WRITE_ONLY: [&str; 4] = [TOKEN, CLIENT_KEY, CONFIG_PATH, CONFIG_PATHS];
 /// arguments land in the state on every Terraform version, so the
 /// write-only ones are left out.
 pub fn without_write_only(mut cluster: Value) -> Value {
-    if matches!(cluster, Value::Object(_)) {
-        for name in WRITE_ONLY {
-            cluster.set_attr(name, Value::Null);
-        }
+    for name in WRITE_ONLY {
+        cluster.set_attr(name, Value::Null);
     }
     cluster
 }
@@ -376,9 +374,7 @@ pub fn without_write_only(mut cluster: Value) -> Value {
 /// Terraform supports write-only attributes.
 pub fn stored(data: &ProviderData, mut cluster: Value) -> Value {
     if data.write_only_supported() {
-        for name in WRITE_ONLY {
-            cluster.set_attr(name, Value::Null);
-        }
+        cluster = without_write_only(cluster);
     }
     cluster
 }

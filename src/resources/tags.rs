@@ -52,6 +52,15 @@ pub fn plan(config: &TagConfig, plan: &mut Plan, tags_attr: &str, diags: &mut Di
     plan.set(TAGS_ALL, m::map_value(Some(&all)));
 }
 
+/// The tags a resource's state says the object carries: `tags_all`, or
+/// `tags` in a state written before there was a `tags_all`.
+pub fn on_object(
+    tags_all: Option<&BTreeMap<String, String>>,
+    tags: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    tags_all.or(tags).cloned().unwrap_or_default()
+}
+
 /// `tags_all` at apply, when the provider's configuration is known: what
 /// the plan showed, or what it left unknown.
 pub fn at_apply(

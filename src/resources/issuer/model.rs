@@ -148,10 +148,7 @@ impl IssuerModel {
     /// The tags on the provider and the owned bucket: `tags_all`, or
     /// `tags` in a state written before there was a `tags_all`.
     pub fn tag_map(&self) -> BTreeMap<String, String> {
-        self.tags_all
-            .clone()
-            .or_else(|| self.tags.clone())
-            .unwrap_or_default()
+        crate::resources::tags::on_object(self.tags_all.as_ref(), self.tags.as_ref())
     }
 
     pub fn client_id_list(&self) -> Vec<String> {

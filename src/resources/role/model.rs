@@ -187,10 +187,7 @@ impl RoleModel {
     /// The tags on the role: `tags_all`, or `tags` in a state written
     /// before there was a `tags_all`.
     fn all_tags(&self) -> BTreeMap<String, String> {
-        self.tags_all
-            .clone()
-            .or_else(|| self.tags.clone())
-            .unwrap_or_default()
+        tags::on_object(self.tags_all.as_ref(), self.tags.as_ref())
     }
 
     /// Record what a settings change left in place.
