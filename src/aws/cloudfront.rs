@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::error::AwsError;
 use crate::domain::cloudfront::{
-    clipped, DesiredDistribution, LiveDistribution, MAX_OAC_DESCRIPTION_LEN,
+    clipped, DesiredDistribution, LiveDistribution, OacSettings, MAX_OAC_DESCRIPTION_LEN,
 };
 
 /// The status of a distribution whose last change has reached every edge.
@@ -44,6 +44,17 @@ pub struct OriginAccessControl {
     pub origin_type: String,
     /// The version, for `If-Match`.
     pub etag: String,
+}
+
+impl OriginAccessControl {
+    /// What it signs for, how and when, as the domain compares them.
+    pub fn settings(&self) -> OacSettings {
+        OacSettings {
+            origin_type: self.origin_type.clone(),
+            signing_protocol: self.signing_protocol.clone(),
+            signing_behavior: self.signing_behavior.clone(),
+        }
+    }
 }
 
 /// A distribution as CloudFront reports it.
@@ -201,6 +212,28 @@ pub async fn get_origin_access_control(
         out.origin_access_control(),
         out.e_tag(),
         "GetOriginAccessControl",
+    )
+}
+
+/// UpdateOriginAccessControl of the version `etag` back to S3, SigV4,
+/// signing always, keeping its name and description.
+pub async fn repair_origin_access_control(
+    c: &Client,
+    current: &OriginAccessControl,
+) -> Result<OriginAccessControl, AwsError> {
+    let resource = format!("origin access control {}", current.id);
+    let out = c
+        .update_origin_access_control()
+        .id(&current.id)
+        .if_match(&current.etag)
+        .origin_access_control_config(convert::oac_config(&current.name, &current.description))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("UpdateOriginAccessControl", &resource, e))?;
+    oac(
+        out.origin_access_control(),
+        out.e_tag(),
+        "UpdateOriginAccessControl",
     )
 }
 

@@ -164,6 +164,24 @@ pub async fn allow_public_policy(c: &Client, bucket: &str) -> Result<(), AwsErro
     Ok(())
 }
 
+/// PutPublicAccessBlock with all four settings on: no ACL and no policy
+/// may make anything in the bucket public (an issuer behind CloudFront).
+pub async fn block_all_public_access(c: &Client, bucket: &str) -> Result<(), AwsError> {
+    let all = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    c.put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(all)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("PutPublicAccessBlock", bucket_label(bucket), e))?;
+    Ok(())
+}
+
 /// The bucket's tags (GetBucketTagging); empty when it has none.
 pub async fn bucket_tags(c: &Client, bucket: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let r = c.get_bucket_tagging().bucket(bucket).send().await;

@@ -443,17 +443,179 @@ pub fn drift(desired: &DesiredDistribution, live: &LiveDistribution) -> Vec<Drif
     out
 }
 
+/// The host an issuer is served at: the distribution's first alias, else
+/// its own domain.
+pub fn issuer_host<'a>(aliases: &'a [String], distribution_domain: &'a str) -> &'a str {
+    aliases
+        .first()
+        .map(String::as_str)
+        .unwrap_or(distribution_domain)
+}
+
 /// The URL of an issuer served by a distribution: its first alias, else the
 /// distribution's own domain, then the prefix; no trailing slash.
 pub fn issuer_url(aliases: &[String], distribution_domain: &str, prefix: Option<&str>) -> String {
-    let host = aliases
-        .first()
-        .map(String::as_str)
-        .unwrap_or(distribution_domain);
+    let host = issuer_host(aliases, distribution_domain);
     match prefix {
         Some(p) => format!("https://{host}/{p}"),
         None => format!("https://{host}"),
     }
+}
+
+/// The longest name CloudFront gives an Origin Access Control.
+pub const MAX_OAC_NAME_LEN: usize = 64;
+
+/// The name of the Origin Access Control of the issuer at `bucket` and
+/// `prefix`: `irsa-<bucket>` and, with a prefix, `-<tag>` (the issuer's
+/// statement tag). Names are unique in an account, so a second state making
+/// an issuer at the same place is refused rather than sharing it. A name
+/// that would be too long keeps the start of the bucket and ends with a
+/// hash of the whole.
+pub fn oac_name(bucket: &str, prefix: Option<&str>, statement_tag: &str) -> String {
+    let full = match prefix {
+        Some(_) => format!("irsa-{bucket}-{statement_tag}"),
+        None => format!("irsa-{bucket}"),
+    };
+    if full.len() <= MAX_OAC_NAME_LEN {
+        return full;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(full.as_bytes());
+    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let room = MAX_OAC_NAME_LEN - hash.len() - 1;
+    format!("{}-{hash}", clipped(&full, room))
+}
+
+/// The Origin Access Control's settings that matter: what it signs for,
+/// how and when.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OacSettings {
+    pub origin_type: String,
+    pub signing_protocol: String,
+    pub signing_behavior: String,
+}
+
+impl OacSettings {
+    /// S3, SigV4, every request.
+    pub fn wanted() -> OacSettings {
+        OacSettings {
+            origin_type: "s3".to_owned(),
+            signing_protocol: "sigv4".to_owned(),
+            signing_behavior: "always".to_owned(),
+        }
+    }
+}
+
+/// The settings the issuer manages, as `distribution_settings` shows them.
+#[derive(serde::Serialize)]
+struct Settings<'a> {
+    origin_domains: &'a [String],
+    origin_access_control_id: Option<&'a str>,
+    origin_access_control: Option<&'a OacSettings>,
+    target_origin_id: &'a str,
+    viewer_protocol_policy: &'a str,
+    allowed_methods: Vec<&'a str>,
+    cached_methods: Vec<&'a str>,
+    cache_policy_id: Option<&'a str>,
+    aliases: Vec<&'a str>,
+    acm_certificate_arn: Option<&'a str>,
+    price_class: &'a str,
+    web_acl_id: Option<&'a str>,
+    enabled: bool,
+}
+
+fn sorted(v: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = v.iter().map(String::as_str).collect();
+    out.sort_unstable();
+    out
+}
+
+fn render(s: &Settings) -> String {
+    serde_json::to_string_pretty(s).expect("settings serialize")
+}
+
+/// The settings of `desired` as JSON: what a plan shows for the
+/// distribution. Lists are sorted, so only a change of what they hold
+/// shows.
+pub fn settings_json(desired: &DesiredDistribution) -> String {
+    let behaviour = LiveBehaviour::wanted();
+    let wanted_oac = OacSettings::wanted();
+    render(&Settings {
+        origin_domains: std::slice::from_ref(&desired.origin_domain),
+        origin_access_control_id: Some(&desired.origin_access_control_id),
+        origin_access_control: Some(&wanted_oac),
+        target_origin_id: &behaviour.target_origin_id,
+        viewer_protocol_policy: &behaviour.viewer_protocol_policy,
+        allowed_methods: sorted(&behaviour.allowed_methods),
+        cached_methods: sorted(&behaviour.cached_methods),
+        cache_policy_id: behaviour.cache_policy_id.as_deref(),
+        aliases: sorted(&desired.aliases),
+        acm_certificate_arn: desired.acm_certificate_arn.as_deref(),
+        price_class: desired.price_class.name(),
+        web_acl_id: desired.web_acl_id.as_deref(),
+        enabled: desired.enabled,
+    })
+}
+
+/// What refresh reports for the distribution: [`settings_json`] of
+/// `desired` when CloudFront holds exactly that (however listed), else the
+/// live settings in the same shape, so the plan shows what differs. `oac`
+/// is the Origin Access Control's settings, `None` when it is gone.
+pub fn reported_settings(
+    desired: &DesiredDistribution,
+    live: &LiveDistribution,
+    oac: Option<&OacSettings>,
+) -> String {
+    if drift(desired, live).is_empty() && oac == Some(&OacSettings::wanted()) {
+        return settings_json(desired);
+    }
+    fn none_if_empty(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.is_empty())
+    }
+    render(&Settings {
+        origin_domains: &live.origin_domains,
+        origin_access_control_id: none_if_empty(&live.origin_access_control_id),
+        origin_access_control: oac,
+        target_origin_id: &live.behaviour.target_origin_id,
+        viewer_protocol_policy: &live.behaviour.viewer_protocol_policy,
+        allowed_methods: sorted(&live.behaviour.allowed_methods),
+        cached_methods: sorted(&live.behaviour.cached_methods),
+        cache_policy_id: live.behaviour.cache_policy_id.as_deref(),
+        aliases: sorted(&live.aliases),
+        acm_certificate_arn: none_if_empty(&live.acm_certificate_arn),
+        price_class: live
+            .price_class
+            .as_deref()
+            .unwrap_or(PriceClass::All.name()),
+        web_acl_id: none_if_empty(&live.web_acl_id),
+        enabled: live.enabled,
+    })
+}
+
+/// The bucket and region of a regional S3 endpoint host
+/// (`<bucket>.s3.<region>.<amazonaws.com | amazonaws.com.cn>`), as an
+/// issuer distribution's origin has; `None` for any other host.
+pub fn parse_origin_domain(domain: &str) -> Option<(String, String)> {
+    let rest = domain
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| domain.strip_suffix(".amazonaws.com.cn"))?;
+    let (bucket, region) = rest.rsplit_once(".s3.")?;
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (region_ok && !bucket.is_empty()).then(|| (bucket.to_owned(), region.to_owned()))
+}
+
+/// Whether an import id starts with a distribution id (`E` and upper-case
+/// letters and digits), which no bucket name can be: bucket names are in
+/// lower case.
+pub fn is_distribution_id(id: &str) -> bool {
+    id.len() >= 2
+        && id.starts_with('E')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Where an issuer's documents are served, and the URLs and paths that
-//! follow: in an S3 bucket the provider publishes to ([`S3Issuer`]), or by
-//! something the user runs ([`ExternalIssuer`]), for which the provider
-//! only renders the documents and registers the URL with IAM.
+//! follow: in an S3 bucket the provider publishes to ([`S3Issuer`]), in a
+//! private bucket behind a CloudFront distribution ([`CloudFrontIssuer`]),
+//! or by something the user runs ([`ExternalIssuer`]), for which the
+//! provider only renders the documents and registers the URL with IAM.
 //!
 //! Every hosting gives the same outputs (issuer URL, JWKS URI, the paths of
 //! both documents), so what consumes an issuer does not depend on where it
@@ -17,15 +18,20 @@ pub enum Hosting {
     S3,
     /// By a server the user runs; the provider publishes nothing.
     External,
+    /// In a private S3 bucket, served by a CloudFront distribution.
+    CloudFront,
 }
 
 impl Hosting {
     /// Every hosting and its name in configurations.
-    pub const ALL: [(Hosting, &'static str); 2] =
-        [(Hosting::S3, "s3"), (Hosting::External, "external")];
+    pub const ALL: [(Hosting, &'static str); 3] = [
+        (Hosting::S3, "s3"),
+        (Hosting::CloudFront, "cloudfront"),
+        (Hosting::External, "external"),
+    ];
 
     /// The names, for the validator and the docs.
-    pub const NAMES: [&'static str; 2] = [Hosting::ALL[0].1, Hosting::ALL[1].1];
+    pub const NAMES: [&'static str; 3] = [Hosting::ALL[0].1, Hosting::ALL[1].1, Hosting::ALL[2].1];
 
     /// The hosting of configurations that leave it out, and of states
     /// written before it could be chosen.
@@ -44,6 +50,11 @@ impl Hosting {
             .iter()
             .find(|(_, n)| *n == name)
             .map(|(h, _)| *h)
+    }
+
+    /// Whether the documents are objects in a bucket the provider writes.
+    pub fn uses_bucket(self) -> bool {
+        matches!(self, Hosting::S3 | Hosting::CloudFront)
     }
 }
 
@@ -74,10 +85,29 @@ impl ExternalIssuer {
     }
 }
 
+/// An issuer whose documents are objects in a private bucket, served by a
+/// CloudFront distribution at `host`: its first alias, or the
+/// distribution's own `<id>.cloudfront.net`. The objects have the keys
+/// they would have in S3 (`[<prefix>/]...`), since the distribution's
+/// origin is the bucket's root, and the URLs are the host's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudFrontIssuer {
+    /// The bucket, prefix, region and JWKS path; its URL style is unused.
+    pub bucket: S3Issuer,
+    pub host: String,
+}
+
+impl CloudFrontIssuer {
+    pub fn issuer_url(&self) -> String {
+        super::cloudfront::issuer_url(&[], &self.host, self.bucket.prefix.as_deref())
+    }
+}
+
 /// An issuer, wherever it is served.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IssuerLocation {
     S3(S3Issuer),
+    CloudFront(CloudFrontIssuer),
     External(ExternalIssuer),
 }
 
@@ -85,15 +115,17 @@ impl IssuerLocation {
     pub fn hosting(&self) -> Hosting {
         match self {
             IssuerLocation::S3(_) => Hosting::S3,
+            IssuerLocation::CloudFront(_) => Hosting::CloudFront,
             IssuerLocation::External(_) => Hosting::External,
         }
     }
 
-    /// The resource id and import id: `<bucket>[/<prefix>]` in S3, the
-    /// issuer URL elsewhere.
+    /// The resource id: `<bucket>[/<prefix>]` for an issuer in a bucket,
+    /// the issuer URL elsewhere.
     pub fn id(&self) -> String {
         match self {
             IssuerLocation::S3(i) => i.id(),
+            IssuerLocation::CloudFront(i) => i.bucket.id(),
             IssuerLocation::External(i) => i.issuer_url.clone(),
         }
     }
@@ -101,6 +133,7 @@ impl IssuerLocation {
     pub fn issuer_url(&self) -> String {
         match self {
             IssuerLocation::S3(i) => i.issuer_url(),
+            IssuerLocation::CloudFront(i) => i.issuer_url(),
             IssuerLocation::External(i) => i.issuer_url.clone(),
         }
     }
@@ -113,6 +146,7 @@ impl IssuerLocation {
     pub fn jwks_uri(&self) -> String {
         match self {
             IssuerLocation::S3(i) => i.jwks_uri(),
+            IssuerLocation::CloudFront(i) => format!("{}/{}", i.issuer_url(), i.bucket.jwks_path),
             IssuerLocation::External(i) => i.jwks_uri.clone(),
         }
     }
@@ -120,9 +154,9 @@ impl IssuerLocation {
     /// Where the discovery document goes: its object key in the bucket, or
     /// its path below the issuer URL.
     pub fn discovery_key(&self) -> String {
-        match self {
-            IssuerLocation::S3(i) => i.discovery_key(),
-            IssuerLocation::External(_) => DISCOVERY_PATH.to_owned(),
+        match self.bucket() {
+            Some(i) => i.discovery_key(),
+            None => DISCOVERY_PATH.to_owned(),
         }
     }
 
@@ -131,23 +165,23 @@ impl IssuerLocation {
     /// issuer.
     pub fn jwks_key(&self) -> Option<String> {
         match self {
-            IssuerLocation::S3(i) => Some(i.jwks_key()),
             IssuerLocation::External(i) => jwks_path_of(&i.issuer_url, &i.jwks_uri),
+            _ => self.bucket().map(S3Issuer::jwks_key),
         }
     }
 
-    /// The bucket's ARN; `None` outside S3.
+    /// The bucket's ARN; `None` without a bucket.
     pub fn bucket_arn(&self) -> Option<String> {
-        match self {
-            IssuerLocation::S3(i) => Some(i.bucket_arn()),
-            IssuerLocation::External(_) => None,
-        }
+        self.bucket().map(S3Issuer::bucket_arn)
     }
 
-    /// The issuer in S3; `None` for other hostings.
-    pub fn s3(&self) -> Option<&S3Issuer> {
+    /// The bucket, prefix and region of an issuer whose documents are
+    /// objects in S3 (publicly or behind CloudFront); `None` for an
+    /// external issuer.
+    pub fn bucket(&self) -> Option<&S3Issuer> {
         match self {
             IssuerLocation::S3(i) => Some(i),
+            IssuerLocation::CloudFront(i) => Some(&i.bucket),
             IssuerLocation::External(_) => None,
         }
     }
@@ -193,6 +227,28 @@ mod tests {
         ));
         assert_eq!(at.jwks_uri(), "https://keys.example.com/c.json");
         assert_eq!(at.jwks_key(), None);
+    }
+
+    #[test]
+    fn a_cloudfront_issuer_has_the_bucket_keys_and_the_hosts_urls() {
+        let bucket = S3Issuer::with_defaults("oidc-a", Some("c"), "eu-west-1");
+        let at = IssuerLocation::CloudFront(CloudFrontIssuer {
+            bucket: bucket.clone(),
+            host: "d111111abcdef8.cloudfront.net".into(),
+        });
+        assert_eq!(at.id(), "oidc-a/c");
+        assert_eq!(at.issuer_url(), "https://d111111abcdef8.cloudfront.net/c");
+        assert_eq!(at.issuer_host_path(), "d111111abcdef8.cloudfront.net/c");
+        assert_eq!(
+            at.jwks_uri(),
+            "https://d111111abcdef8.cloudfront.net/c/keys.json"
+        );
+        assert_eq!(at.discovery_key(), bucket.discovery_key());
+        assert_eq!(at.jwks_key(), Some(bucket.jwks_key()));
+        assert_eq!(at.bucket_arn(), Some(bucket.bucket_arn()));
+        assert_eq!(at.bucket(), Some(&bucket));
+        assert_eq!(at.hosting(), Hosting::CloudFront);
+        assert!(at.hosting().uses_bucket() && !Hosting::External.uses_bucket());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod e2e_data_sources;
 mod e2e_functions;
 mod e2e_import;
 mod e2e_issuer;
+mod e2e_issuer_cloudfront;
 mod e2e_issuer_external;
 mod e2e_jwks;
 mod e2e_logs;

@@ -29,6 +29,20 @@ output "oidc_provider_arn" {
   value = irsa_issuer.prod.oidc_provider_arn
 }
 
+# Where no bucket may be public: a private bucket served by CloudFront, at
+# oidc.example.com (a DNS record pointing at distribution_domain_name, and
+# a certificate for it in us-east-1).
+resource "irsa_issuer" "private" {
+  hosting = "cloudfront"
+  bucket  = "example-corp-oidc-private"
+  prefix  = "clusters/prod"
+  cloudfront {
+    aliases             = ["oidc.example.com"]
+    acm_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    price_class         = "PriceClass_100"
+  }
+}
+
 # An issuer served by something you run (here a web server at
 # oidc.example.com): no S3 call is made. Publish discovery_json at
 # <issuer_url>/.well-known/openid-configuration and the key set at jwks_uri

@@ -296,3 +296,93 @@ fn the_issuer_url_is_the_first_alias_or_the_distribution_domain() {
             .is_ok()
     );
 }
+
+#[test]
+fn oac_names_are_per_place_and_fit_cloudfronts_limit() {
+    assert_eq!(oac_name("oidc-a", None, "e3b0c442"), "irsa-oidc-a");
+    assert_eq!(
+        oac_name("oidc-a", Some("c1"), "a1b2c3d4"),
+        "irsa-oidc-a-a1b2c3d4"
+    );
+    let long = "b".repeat(63);
+    let a = oac_name(&long, Some("x"), "a1b2c3d4");
+    let b = oac_name(&long, Some("y"), "ffffffff");
+    assert_eq!(a.len(), MAX_OAC_NAME_LEN);
+    assert!(a.starts_with("irsa-bbbb"));
+    assert_ne!(a, b, "two prefixes of one long bucket keep apart");
+}
+
+#[test]
+fn the_settings_read_back_unchanged_report_as_planned() {
+    let d = desired();
+    let mut live = live_of(&d);
+    // CloudFront may list aliases and methods in another order.
+    live.aliases.reverse();
+    live.behaviour.allowed_methods.reverse();
+    let wanted = OacSettings::wanted();
+    assert_eq!(
+        reported_settings(&d, &live, Some(&wanted)),
+        settings_json(&d)
+    );
+    let json: serde_json::Value = serde_json::from_str(&settings_json(&d)).unwrap();
+    assert_eq!(
+        json["origin_domains"][0],
+        "oidc-a.s3.eu-west-1.amazonaws.com"
+    );
+    assert_eq!(json["viewer_protocol_policy"], "https-only");
+    assert_eq!(json["cache_policy_id"], CACHING_DISABLED_POLICY_ID);
+    assert_eq!(json["enabled"], true);
+}
+
+#[test]
+fn drifted_settings_report_what_cloudfront_holds() {
+    let d = desired();
+    let wanted = OacSettings::wanted();
+    let mut live = live_of(&d);
+    live.origin_access_control_id = None;
+    live.enabled = false;
+    let json: serde_json::Value =
+        serde_json::from_str(&reported_settings(&d, &live, Some(&wanted))).unwrap();
+    assert_eq!(json["origin_access_control_id"], serde_json::Value::Null);
+    assert_eq!(json["enabled"], false);
+
+    // The distribution as planned, but its Origin Access Control changed or gone.
+    let live = live_of(&d);
+    let never = OacSettings {
+        signing_behavior: "never".into(),
+        ..OacSettings::wanted()
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&reported_settings(&d, &live, Some(&never))).unwrap();
+    assert_eq!(json["origin_access_control"]["signing_behavior"], "never");
+    assert_ne!(reported_settings(&d, &live, None), settings_json(&d));
+}
+
+#[test]
+fn origins_name_their_bucket_and_region() {
+    assert_eq!(
+        parse_origin_domain("oidc-a.s3.eu-west-1.amazonaws.com"),
+        Some(("oidc-a".into(), "eu-west-1".into()))
+    );
+    assert_eq!(
+        parse_origin_domain("my.dotted.bucket.s3.cn-north-1.amazonaws.com.cn"),
+        Some(("my.dotted.bucket".into(), "cn-north-1".into()))
+    );
+    assert_eq!(parse_origin_domain("oidc-a.s3.amazonaws.com"), None);
+    assert_eq!(parse_origin_domain("example.com"), None);
+    for (bucket, region) in [("b", "us-east-1"), ("a.b-c", "us-gov-west-1")] {
+        assert_eq!(
+            parse_origin_domain(&origin_domain(bucket, region)),
+            Some((bucket.into(), region.into()))
+        );
+    }
+}
+
+#[test]
+fn distribution_ids_are_told_from_bucket_names() {
+    assert!(is_distribution_id("E2QWRUHAPOMQZL"));
+    assert!(!is_distribution_id("oidc-a"));
+    assert!(!is_distribution_id("e2qwruhapomqzl"));
+    assert!(!is_distribution_id("E"));
+    assert!(issuer_host(&[], "d1.cloudfront.net") == "d1.cloudfront.net");
+}

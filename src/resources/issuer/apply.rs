@@ -6,8 +6,8 @@
 
 use crate::aws::{bucket_policy as policy, found, oidc_provider, s3, AwsError};
 use crate::context::ProviderData;
-use crate::domain::bucket_policy::{issuer_statements, sids};
-use crate::domain::hosting::IssuerLocation;
+use crate::domain::bucket_policy::{cloudfront_statements, issuer_statements, sids};
+use crate::domain::hosting::{Hosting, IssuerLocation};
 use crate::domain::oidc_provider::same_thumbprints;
 use crate::domain::s3_issuer::{self, S3Issuer};
 use crate::domain::tags;
@@ -18,15 +18,15 @@ use crate::tls;
 
 use super::model::IssuerModel;
 use super::schema::{BUCKET, CA_CERTIFICATE_PEM, FORCE_DESTROY, ISSUER_URL};
-use super::Aws;
+pub(super) use super::Aws;
 
 /// What an apply has done so far.
-struct Progress {
+pub(super) struct Progress {
     /// The state that is true now.
-    truth: IssuerModel,
+    pub(super) truth: IssuerModel,
     /// Whether anything exists; on create, nothing does until a step
     /// succeeds.
-    exists: bool,
+    pub(super) exists: bool,
 }
 
 impl Progress {
@@ -34,7 +34,19 @@ impl Progress {
     /// says what does.
     fn start(creating: bool, want: &IssuerModel, prior: &IssuerModel) -> Progress {
         let mut truth = want.clone();
-        let in_s3 = want.location().is_some_and(|l| l.s3().is_some());
+        let in_s3 = want.hosting().is_some_and(Hosting::uses_bucket);
+        // What CloudFront assigns, and what follows from the URL, is the
+        // prior state's until the distribution step has run.
+        truth.distribution_id = prior.distribution_id.clone();
+        truth.distribution_arn = prior.distribution_arn.clone();
+        truth.distribution_domain_name = prior.distribution_domain_name.clone();
+        truth.origin_access_control_id = prior.origin_access_control_id.clone();
+        truth.distribution_settings = prior.distribution_settings.clone();
+        if want.hosting() == Some(Hosting::CloudFront) {
+            truth.issuer_url = prior.issuer_url.clone();
+            truth.issuer_host_path = prior.issuer_host_path.clone();
+            truth.jwks_uri = prior.jwks_uri.clone();
+        }
         if creating {
             // Outside S3 the document is only rendered: it is true as soon
             // as the issuer exists.
@@ -73,47 +85,66 @@ impl Progress {
 }
 
 /// One converge: from what `prior` says exists to what `want` asks for.
-struct Converge<'a> {
-    aws: Aws<'a>,
-    issuer: IssuerLocation,
-    want: IssuerModel,
+pub(super) struct Converge<'a> {
+    pub(super) aws: Aws<'a>,
+    /// The bucket, for an issuer whose documents are in one.
+    bucket: Option<S3Issuer>,
+    pub(super) want: IssuerModel,
     prior: IssuerModel,
-    creating: bool,
+    pub(super) creating: bool,
     /// The configured thumbprints; `None` lets IAM decide.
     thumbprints: Option<Vec<String>>,
     stop: &'a CancellationToken,
 }
 
-fn aws_error(e: AwsError) -> Diagnostic {
+pub(super) fn aws_error(e: AwsError) -> Diagnostic {
     e.to_diagnostic()
 }
 
 impl Converge<'_> {
-    fn checkpoint(&self) -> Result<(), Diagnostic> {
+    pub(super) fn checkpoint(&self) -> Result<(), Diagnostic> {
         stop::check(self.stop).map_err(Stopped::diagnostic)
     }
 
-    async fn run(&self, p: &mut Progress) -> Result<(), Diagnostic> {
-        if let Some(issuer) = self.issuer.s3() {
-            self.publish(issuer, p).await?;
+    /// The bucket; behind CloudFront the Origin Access Control and the
+    /// distribution, which give the issuer its URL; then the discovery
+    /// document, the policy statements and the OIDC provider.
+    async fn run(&mut self, p: &mut Progress) -> Result<(), Diagnostic> {
+        let fresh_public_access = match self.bucket.clone() {
+            Some(bucket) => self.own_bucket(&bucket, p).await?,
+            None => false,
+        };
+        if let Some(bucket) = self.bucket.clone() {
+            if self.want.hosting() == Some(Hosting::CloudFront) {
+                self.front(&bucket, p).await?;
+            }
         }
-        self.provider(p).await
+        let Some(issuer) = self.want.location() else {
+            return Err(incomplete());
+        };
+        self.want.derive(Some(&issuer));
+        p.truth.issuer_url = self.want.issuer_url.clone();
+        p.truth.issuer_host_path = self.want.issuer_host_path.clone();
+        p.truth.jwks_uri = self.want.jwks_uri.clone();
+        if let Some(bucket) = issuer.bucket() {
+            self.document(bucket, p).await?;
+            self.statements(&issuer, p, fresh_public_access).await?;
+        }
+        self.provider(&issuer, p).await
     }
 
-    /// The bucket, the discovery document and the policy statements of an
-    /// issuer in S3.
-    async fn publish(&self, issuer: &S3Issuer, p: &mut Progress) -> Result<(), Diagnostic> {
-        let fresh_public_access = if self.want.bucket_is_ours() {
+    /// The bucket when it is the issuer's, or its release; whether its
+    /// Block Public Access settings were just changed.
+    async fn own_bucket(&self, issuer: &S3Issuer, p: &mut Progress) -> Result<bool, Diagnostic> {
+        if self.want.bucket_is_ours() {
             self.bucket(issuer, p).await?;
-            self.creating || !self.prior.bucket_is_ours()
+            Ok(self.creating || !self.prior.bucket_is_ours())
         } else {
             if !self.creating && self.prior.bucket_is_ours() {
                 self.release_bucket(issuer).await?;
             }
-            false
-        };
-        self.document(issuer, p).await?;
-        self.statements(issuer, p, fresh_public_access).await
+            Ok(false)
+        }
     }
 
     /// Create the bucket, never taking over one that exists. The look-up
@@ -185,9 +216,14 @@ impl Converge<'_> {
         s3::enforce_bucket_owner(s3c, bucket)
             .await
             .map_err(aws_error)?;
-        s3::allow_public_policy(s3c, bucket)
-            .await
-            .map_err(aws_error)?;
+        // Behind CloudFront nothing in the bucket is public; in S3 its
+        // policy makes the two documents so.
+        if self.want.hosting() == Some(Hosting::CloudFront) {
+            s3::block_all_public_access(s3c, bucket).await
+        } else {
+            s3::allow_public_policy(s3c, bucket).await
+        }
+        .map_err(aws_error)?;
         let user = self.want.tag_map();
         if self.creating || taking_over || self.prior.tag_map() != user {
             // PutBucketTagging replaces every tag: the ones others manage
@@ -229,15 +265,19 @@ impl Converge<'_> {
     /// This issuer's statements in the bucket policy.
     async fn statements(
         &self,
-        issuer: &S3Issuer,
+        issuer: &IssuerLocation,
         p: &mut Progress,
         fresh_public_access: bool,
     ) -> Result<(), Diagnostic> {
         if p.truth.bucket_policy_statements == self.want.bucket_policy_statements {
             return Ok(());
         }
+        let bucket = issuer
+            .bucket()
+            .map(|b| b.bucket.as_str())
+            .unwrap_or_default();
         let wanted = self.want.wanted_statements(issuer).unwrap_or_default();
-        policy::put_statements(&self.aws.s3, &issuer.bucket, &wanted, fresh_public_access)
+        policy::put_statements(&self.aws.s3, bucket, &wanted, fresh_public_access)
             .await
             .map_err(|e| {
                 let d = e.to_diagnostic();
@@ -256,11 +296,15 @@ impl Converge<'_> {
     /// none; one that verifies only with `ca_certificate_pem` gets the
     /// thumbprint of the top certificate presented, as
     /// `irsa_tls_thumbprint` computes it. S3 needs none.
-    async fn creation_thumbprints(&self) -> Result<Option<Vec<String>>, Diagnostic> {
-        if self.thumbprints.is_some() || self.issuer.s3().is_some() {
+    async fn creation_thumbprints(
+        &self,
+        issuer: &IssuerLocation,
+    ) -> Result<Option<Vec<String>>, Diagnostic> {
+        // S3's and CloudFront's certificates chain to CAs IAM trusts.
+        if self.thumbprints.is_some() || issuer.bucket().is_some() {
             return Ok(self.thumbprints.clone());
         }
-        let url = self.issuer.issuer_url();
+        let url = issuer.issuer_url();
         let at = |e: tls::TlsProbeError| {
             let name = e.attribute(ISSUER_URL);
             Diagnostic::error(
@@ -288,13 +332,16 @@ impl Converge<'_> {
 
     /// The IAM OIDC provider: created when there is none (never an existing
     /// one adopted), then its client IDs, thumbprints and
-    /// tags put in place.
-    async fn provider(&self, p: &mut Progress) -> Result<(), Diagnostic> {
+    /// tags put in place. One registered for another URL (behind
+    /// CloudFront, the URL before a new first alias or distribution) is
+    /// replaced: the new one is created, then the old one deleted.
+    async fn provider(&self, issuer: &IssuerLocation, p: &mut Progress) -> Result<(), Diagnostic> {
         let iam = self.aws.iam;
         let client_ids = self.want.client_id_list();
         let tags = self.want.tag_map();
         let t = &p.truth;
         let changed = t.oidc_provider_arn.is_none()
+            || self.prior.issuer_url != self.want.issuer_url
             || t.client_id_list() != client_ids
             || self
                 .thumbprints
@@ -308,13 +355,18 @@ impl Converge<'_> {
             Some(arn) => found(oidc_provider::get(iam, arn).await).map_err(aws_error)?,
             None => None,
         };
+        let host_path = issuer.issuer_host_path();
+        let (known, replaced) = match known {
+            Some(k) if k.url.trim_start_matches("https://") != host_path => (None, Some(k.arn)),
+            k => (k, None),
+        };
         let current = match known {
             Some(current) => current,
             None => {
-                let thumbprints = self.creation_thumbprints().await?;
+                let thumbprints = self.creation_thumbprints(issuer).await?;
                 let arn = oidc_provider::create_own(
                     iam,
-                    &self.issuer.issuer_url(),
+                    &issuer.issuer_url(),
                     &client_ids,
                     thumbprints.as_deref(),
                     &tags,
@@ -328,12 +380,15 @@ impl Converge<'_> {
                             "{e}. It was neither changed nor taken over. To manage it with this issuer, \
                              import the issuer: terraform import <address> {}. If nothing uses it, delete it \
                              and apply again.",
-                            self.issuer.id()
+                            super::front::import_id(issuer, &self.want)
                         ),
                     ),
                 })?;
                 p.exists = true;
                 p.truth.oidc_provider_arn = Some(arn.clone());
+                if let Some(old) = replaced {
+                    found(oidc_provider::delete(iam, &old).await).map_err(aws_error)?;
+                }
                 oidc_provider::get(iam, &arn).await.map_err(aws_error)?
             }
         };
@@ -365,23 +420,27 @@ impl Converge<'_> {
 /// state (null on create) says exists.
 pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostics) -> Value {
     let mut want = IssuerModel::from_value(c.planned);
-    let Some(issuer) = want.location() else {
-        diags.push(Diagnostic::error(
-            "Incomplete issuer configuration",
-            "The hosting, the issuer URL, or the bucket, prefix, region, URL style or JWKS path is still unknown \
-             at apply time.",
-        ));
-        return c.prior.clone();
+    let bucket = want.bucket_location();
+    let located = match want.hosting() {
+        Some(Hosting::CloudFront) => bucket.is_some(),
+        _ => want.location().is_some(),
     };
-    // Values unknown at plan time are known now.
-    want.derive(Some(&issuer));
+    if !located {
+        diags.push(incomplete());
+        return c.prior.clone();
+    }
+    // Values unknown at plan time are known now (behind CloudFront, once
+    // the distribution exists).
+    if let Some(issuer) = want.location() {
+        want.derive(Some(&issuer));
+    }
     want.tags_all = crate::resources::tags::at_apply(&data.tags, want.tags.as_ref());
     let creating = c.prior.is_null();
     let prior = IssuerModel::from_value(c.prior);
     let mut progress = Progress::start(creating, &want, &prior);
-    let run = Converge {
-        aws: Aws::new(data, &issuer),
-        issuer,
+    let mut run = Converge {
+        aws: Aws::new(data, bucket.as_ref().map(|b| b.region.as_str())),
+        bucket,
         thumbprints: IssuerModel::from_value(c.config)
             .thumbprints
             .map(|t| t.into_iter().collect()),
@@ -403,18 +462,27 @@ pub async fn converge(data: &ProviderData, c: Change<'_>, diags: &mut Diagnostic
     }
 }
 
-/// Destroy: in S3 the discovery document, this issuer's policy statements
-/// and the bucket when it was created here; for every hosting the IAM
-/// provider. On failure, the state of what is left.
+fn incomplete() -> Diagnostic {
+    Diagnostic::error(
+        "Incomplete issuer configuration",
+        "The hosting, the issuer URL, or the bucket, prefix, region, URL style or JWKS path is still unknown \
+         at apply time.",
+    )
+}
+
+/// Destroy: in a bucket the discovery document, this issuer's policy
+/// statements and the bucket when it was created here; behind CloudFront
+/// the distribution and the Origin Access Control before the bucket; for
+/// every hosting the IAM provider. On failure, the state of what is left.
 pub async fn destroy(data: &ProviderData, prior: Value, diags: &mut Diagnostics) -> Value {
     let mut truth = IssuerModel::from_value(&prior);
-    let Some(issuer) = truth.location() else {
-        return Value::Null;
-    };
-    let aws = Aws::new(data, &issuer);
-    let removed = match &issuer {
-        IssuerLocation::S3(i) => remove(&aws, i, &mut truth).await,
-        IssuerLocation::External(_) => remove_provider(&aws, &mut truth).await,
+    let removed = match (truth.bucket_location(), truth.location()) {
+        (Some(bucket), _) => {
+            let aws = Aws::new(data, Some(&bucket.region));
+            remove(&aws, &bucket, &mut truth).await
+        }
+        (None, Some(_)) => remove_provider(&Aws::new(data, None), &mut truth).await,
+        (None, None) => return Value::Null,
     };
     match removed {
         Ok(()) => Value::Null,
@@ -455,6 +523,12 @@ async fn remove(
     // Refuse before touching anything when the bucket would have to go
     // with objects this issuer did not write.
     let mut bucket_exists = true;
+    // The Sids are what is removed; they are the same in every hosting.
+    let behind_cloudfront = truth.hosting() == Some(Hosting::CloudFront);
+    let issuer_statements = |i: &S3Issuer| match behind_cloudfront {
+        true => cloudfront_statements(i, "", ours),
+        false => issuer_statements(i, ours),
+    };
     if ours && !force {
         match found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)? {
             Some(objects) => check_own_objects(issuer, &objects)?,
@@ -470,15 +544,17 @@ async fn remove(
         }
     }
     if bucket_exists && !ours {
-        let own = sids(&issuer_statements(issuer, ours));
+        let own = sids(&issuer_statements(issuer));
         found(policy::remove_statements(&aws.s3, bucket, &own).await).map_err(aws_error)?;
         truth.bucket_policy_statements = None;
     }
 
     remove_provider(aws, truth).await?;
+    super::front::remove(aws, truth).await?;
 
     if ours && bucket_exists {
-        if let Some(objects) = found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)? {
+        let listed = found(s3::all_objects(&aws.s3, bucket).await).map_err(aws_error)?;
+        if let Some(objects) = listed {
             if !force {
                 check_own_objects(issuer, &objects)?;
             }

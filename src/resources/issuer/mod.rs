@@ -13,6 +13,7 @@
 //! change and the next apply repairs it in place.
 
 mod apply;
+mod front;
 pub mod model;
 mod plan;
 mod read;
@@ -22,7 +23,7 @@ mod tests;
 
 use crate::aws::s3;
 use crate::context::ProviderData;
-use crate::domain::hosting::{Hosting, IssuerLocation};
+use crate::domain::hosting::Hosting;
 use crate::domain::s3_issuer::{self, UrlStyle};
 use crate::domain::tags::TagConfig;
 use crate::errors::ToDiagnostic;
@@ -34,24 +35,27 @@ use schema::*;
 pub struct Issuer;
 
 /// The AWS clients for one issuer: S3 in the bucket's region (the
-/// provider's own client for an issuer outside S3, which makes no S3
-/// call), and IAM.
+/// provider's own client for an issuer without a bucket, which makes no S3
+/// call), CloudFront and IAM.
 struct Aws<'a> {
     s3: aws_sdk_s3::Client,
     iam: &'a aws_sdk_iam::Client,
+    cloudfront: &'a aws_sdk_cloudfront::Client,
     /// The provider's `default_tags` and `ignore_tags`.
     tags: &'a TagConfig,
 }
 
 impl<'a> Aws<'a> {
-    fn new(data: &'a ProviderData, issuer: &IssuerLocation) -> Aws<'a> {
-        let s3 = match issuer {
-            IssuerLocation::S3(i) => s3::client_for_region(&data.aws.s3, &i.region),
-            IssuerLocation::External(_) => data.aws.s3.clone(),
+    /// The clients for an issuer whose bucket is in `bucket_region`.
+    fn new(data: &'a ProviderData, bucket_region: Option<&str>) -> Aws<'a> {
+        let s3 = match bucket_region {
+            Some(r) => s3::client_for_region(&data.aws.s3, r),
+            None => data.aws.s3.clone(),
         };
         Aws {
             s3,
             iam: &data.aws.iam,
+            cloudfront: &data.aws.cloudfront,
             tags: &data.tags,
         }
     }
@@ -70,9 +74,15 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
         },
         _ => return,
     };
+    let external: Vec<&str> = BUCKET_ATTRS
+        .iter()
+        .chain(&[URL_STYLE, CLOUDFRONT])
+        .copied()
+        .collect();
     let (required, refused) = match hosting {
-        Hosting::S3 => (BUCKET, &EXTERNAL_ONLY[..]),
-        Hosting::External => (ISSUER_URL, &S3_ONLY[..]),
+        Hosting::S3 => (BUCKET, vec![CA_CERTIFICATE_PEM, CLOUDFRONT]),
+        Hosting::CloudFront => (BUCKET, vec![CA_CERTIFICATE_PEM, URL_STYLE]),
+        Hosting::External => (ISSUER_URL, external),
     };
     if config.attr(required).is_null() {
         diags.push(
@@ -99,6 +109,9 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
             .at(AttrPath::attr(name)),
         );
     }
+    if hosting == Hosting::CloudFront {
+        validate_cloudfront(config.attr(CLOUDFRONT), diags);
+    }
     if hosting != Hosting::S3 {
         return;
     }
@@ -113,6 +126,24 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
     };
     if let Some(Err(e)) = style.map(|s| s3_issuer::validate_bucket_for_style(bucket, s)) {
         diags.push(e.to_diagnostic().at(AttrPath::attr(BUCKET)));
+    }
+}
+
+/// The aliases need a certificate: checked when both are known.
+fn validate_cloudfront(block: &Value, diags: &mut Diagnostics) {
+    let (aliases, certificate) = (block.attr(ALIASES), block.attr(ACM_CERTIFICATE_ARN));
+    if !aliases.is_wholly_known() || certificate.is_unknown() {
+        return;
+    }
+    let list: Vec<String> = aliases
+        .as_elements()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    if let Err(e) = crate::domain::cloudfront::validate_aliases(&list, !certificate.is_null()) {
+        let at = AttrPath::attr(CLOUDFRONT).then_attr(ALIASES);
+        diags.push(e.to_diagnostic().at(at));
     }
 }
 

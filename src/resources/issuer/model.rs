@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::bucket_policy::{self, Statement};
+use crate::domain::cloudfront::{self as cf, DesiredDistribution, DistributionOptions, PriceClass};
 use crate::domain::discovery::DiscoveryDocument;
-use crate::domain::hosting::{ExternalIssuer, Hosting, IssuerLocation};
+use crate::domain::hosting::{CloudFrontIssuer, ExternalIssuer, Hosting, IssuerLocation};
 use crate::domain::s3_issuer::{S3Issuer, UrlStyle};
 use crate::framework::model as m;
 use crate::tfplugin::Value;
@@ -40,6 +41,52 @@ pub struct IssuerModel {
     pub bucket_arn: Option<String>,
     pub discovery_json: Option<String>,
     pub bucket_policy_statements: Option<String>,
+    /// The `cloudfront` block; `None` when it is left out.
+    pub cloudfront: Option<CloudFrontModel>,
+    pub distribution_id: Option<String>,
+    pub distribution_arn: Option<String>,
+    pub distribution_domain_name: Option<String>,
+    pub origin_access_control_id: Option<String>,
+    pub distribution_settings: Option<String>,
+}
+
+/// The `cloudfront` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CloudFrontModel {
+    pub aliases: Option<Vec<String>>,
+    pub acm_certificate_arn: Option<String>,
+    pub price_class: Option<String>,
+    pub web_acl_id: Option<String>,
+    pub wait_for_deployment: Option<bool>,
+}
+
+impl CloudFrontModel {
+    fn from_value(v: &Value) -> Option<CloudFrontModel> {
+        if !matches!(v, Value::Object(_)) {
+            return None;
+        }
+        Some(CloudFrontModel {
+            aliases: m::string_list(v, ALIASES),
+            acm_certificate_arn: m::string(v, ACM_CERTIFICATE_ARN),
+            price_class: m::string(v, PRICE_CLASS),
+            web_acl_id: m::string(v, WEB_ACL_ID),
+            wait_for_deployment: m::bool(v, WAIT_FOR_DEPLOYMENT),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let s = |x: &Option<String>| m::opt_string(x.as_deref());
+        m::object([
+            (ALIASES, m::list_value(self.aliases.as_deref())),
+            (ACM_CERTIFICATE_ARN, s(&self.acm_certificate_arn)),
+            (PRICE_CLASS, s(&self.price_class)),
+            (WEB_ACL_ID, s(&self.web_acl_id)),
+            (
+                WAIT_FOR_DEPLOYMENT,
+                self.wait_for_deployment.map_or(Value::Null, Value::Bool),
+            ),
+        ])
+    }
 }
 
 impl IssuerModel {
@@ -69,6 +116,12 @@ impl IssuerModel {
             bucket_arn: m::string(v, BUCKET_ARN),
             discovery_json: m::string(v, DISCOVERY_JSON),
             bucket_policy_statements: m::string(v, BUCKET_POLICY_STATEMENTS),
+            cloudfront: CloudFrontModel::from_value(v.attr(CLOUDFRONT)),
+            distribution_id: m::string(v, DISTRIBUTION_ID),
+            distribution_arn: m::string(v, DISTRIBUTION_ARN),
+            distribution_domain_name: m::string(v, DISTRIBUTION_DOMAIN_NAME),
+            origin_access_control_id: m::string(v, ORIGIN_ACCESS_CONTROL_ID),
+            distribution_settings: m::string(v, DISTRIBUTION_SETTINGS),
         }
     }
 
@@ -103,6 +156,17 @@ impl IssuerModel {
             (BUCKET_ARN, s(&self.bucket_arn)),
             (DISCOVERY_JSON, s(&self.discovery_json)),
             (BUCKET_POLICY_STATEMENTS, s(&self.bucket_policy_statements)),
+            (
+                CLOUDFRONT,
+                self.cloudfront
+                    .as_ref()
+                    .map_or(Value::Null, CloudFrontModel::to_value),
+            ),
+            (DISTRIBUTION_ID, s(&self.distribution_id)),
+            (DISTRIBUTION_ARN, s(&self.distribution_arn)),
+            (DISTRIBUTION_DOMAIN_NAME, s(&self.distribution_domain_name)),
+            (ORIGIN_ACCESS_CONTROL_ID, s(&self.origin_access_control_id)),
+            (DISTRIBUTION_SETTINGS, s(&self.distribution_settings)),
         ])
     }
 
@@ -122,11 +186,87 @@ impl IssuerModel {
     pub fn location(&self) -> Option<IssuerLocation> {
         match self.hosting()? {
             Hosting::S3 => self.s3_location().map(IssuerLocation::S3),
+            Hosting::CloudFront => Some(IssuerLocation::CloudFront(CloudFrontIssuer {
+                bucket: self.bucket_location()?,
+                host: self.cloudfront_host()?.to_owned(),
+            })),
             Hosting::External => Some(IssuerLocation::External(ExternalIssuer::new(
                 self.issuer_url.as_deref()?,
                 self.jwks_uri.as_deref(),
             ))),
         }
+    }
+
+    /// The bucket, prefix, region and JWKS path of an issuer behind
+    /// CloudFront (its URL style is unused), or in S3; `None` while one of
+    /// them is not known, and for an external issuer.
+    pub fn bucket_location(&self) -> Option<S3Issuer> {
+        match self.hosting()? {
+            Hosting::S3 => self.s3_location(),
+            Hosting::CloudFront => Some(S3Issuer {
+                bucket: self.bucket.clone()?,
+                prefix: self.prefix.clone(),
+                region: self.region.clone()?,
+                url_style: UrlStyle::VirtualHosted,
+                jwks_path: self.jwks_path.clone()?,
+            }),
+            Hosting::External => None,
+        }
+    }
+
+    /// The host behind CloudFront: the first alias, else the
+    /// distribution's domain; `None` while neither is known.
+    pub fn cloudfront_host(&self) -> Option<&str> {
+        let aliases = self.cloudfront.as_ref().and_then(|b| b.aliases.as_ref());
+        aliases
+            .and_then(|a| a.first())
+            .map(String::as_str)
+            .or(self.distribution_domain_name.as_deref())
+    }
+
+    /// The distribution's own choices; `None` while one is not known (or
+    /// the price class is none, which validation refuses).
+    pub fn distribution_options(&self) -> Option<DistributionOptions> {
+        let block = self.cloudfront.clone().unwrap_or_default();
+        Some(DistributionOptions {
+            aliases: block.aliases.unwrap_or_default(),
+            acm_certificate_arn: block.acm_certificate_arn,
+            price_class: match block.price_class {
+                Some(p) => PriceClass::parse(&p).ok()?,
+                None => PriceClass::All,
+            },
+            web_acl_id: block.web_acl_id,
+            enabled: true,
+        })
+    }
+
+    /// The distribution the issuer wants, read through the Origin Access
+    /// Control `oac_id`.
+    pub fn desired_distribution(&self, oac_id: &str) -> Option<DesiredDistribution> {
+        let at = self.bucket_location()?;
+        Some(DesiredDistribution::for_issuer(
+            &at.bucket,
+            at.prefix.as_deref(),
+            &at.region,
+            oac_id,
+            self.distribution_options()?,
+        ))
+    }
+
+    /// What `distribution_settings` should hold; `None` while the Origin
+    /// Access Control or a setting is not known.
+    pub fn wanted_distribution_settings(&self) -> Option<String> {
+        let oac = self.origin_access_control_id.as_deref()?;
+        self.desired_distribution(oac)
+            .map(|d| cf::settings_json(&d))
+    }
+
+    /// Whether apply waits for the distribution to be deployed.
+    pub fn waits_for_deployment(&self) -> bool {
+        self.cloudfront
+            .as_ref()
+            .and_then(|b| b.wait_for_deployment)
+            .unwrap_or(true)
     }
 
     /// Where the issuer is in S3, as [`IssuerModel::location`].
@@ -160,10 +300,19 @@ impl IssuerModel {
     }
 
     /// The policy statements the issuer publishes itself with; `None` while
-    /// `create_bucket` is not known.
-    pub fn wanted_statements(&self, issuer: &S3Issuer) -> Option<Vec<Statement>> {
+    /// `create_bucket` (or behind CloudFront, the distribution) is not
+    /// known, and for an issuer without a bucket.
+    pub fn wanted_statements(&self, issuer: &IssuerLocation) -> Option<Vec<Statement>> {
         let ours = self.create_bucket?;
-        Some(bucket_policy::issuer_statements(issuer, ours))
+        match issuer {
+            IssuerLocation::S3(i) => Some(bucket_policy::issuer_statements(i, ours)),
+            IssuerLocation::CloudFront(i) => Some(bucket_policy::cloudfront_statements(
+                &i.bucket,
+                self.distribution_arn.as_deref()?,
+                ours,
+            )),
+            IssuerLocation::External(_) => None,
+        }
     }
 
     /// Fill in the attributes computed from the location and settings
@@ -185,7 +334,6 @@ impl IssuerModel {
             _ => None,
         };
         self.bucket_policy_statements = issuer
-            .and_then(IssuerLocation::s3)
             .and_then(|i| self.wanted_statements(i))
             .map(|s| bucket_policy::statements_json(&s));
     }

@@ -9,7 +9,7 @@
 //! provider.
 
 use crate::context::ProviderData;
-use crate::domain::hosting::{Hosting, IssuerLocation};
+use crate::domain::hosting::{CloudFrontIssuer, Hosting, IssuerLocation};
 use crate::domain::issuer::validate_issuer_url;
 use crate::errors::ToDiagnostic;
 use crate::framework::Plan;
@@ -55,11 +55,15 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
     }
 
     if hosting == Some(Hosting::External) {
-        // The S3 settings do not apply: their defaults are not planned.
-        for name in S3_ONLY {
+        // The bucket's settings do not apply: their defaults are not planned.
+        for name in BUCKET_ATTRS.iter().chain(&[URL_STYLE]) {
             plan.set(name, Value::Null);
         }
-    } else if plan.config.attr(REGION).is_null() {
+    } else if hosting == Some(Hosting::CloudFront) {
+        // The URL is the distribution's, whatever the style.
+        plan.set(URL_STYLE, Value::Null);
+    }
+    if hosting.is_some_and(Hosting::uses_bucket) && plan.config.attr(REGION).is_null() {
         // An existing issuer stays where its bucket is.
         let region = match plan.prior.attr(REGION) {
             Value::String(r) => Value::string(r),
@@ -74,9 +78,26 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
         plan.set(REGION, region);
     }
 
+    // What CloudFront assigns is kept once the distribution exists, and
+    // known after apply until then; other hostings have none of it.
+    for name in DISTRIBUTION_IDS {
+        let v = match hosting {
+            Some(Hosting::CloudFront) => match plan.kept(name) {
+                Some(v) if !v.is_null() => v.clone(),
+                _ => Value::Unknown,
+            },
+            Some(_) => Value::Null,
+            None => Value::Unknown,
+        };
+        plan.set(name, v);
+    }
+
     let mut model = IssuerModel::from_value(&plan.planned);
     let located = match hosting {
         Some(Hosting::S3) => LOCATION.iter().all(|a| plan.get(a).is_wholly_known()),
+        Some(Hosting::CloudFront) => [BUCKET, PREFIX, REGION, JWKS_PATH, CLOUDFRONT]
+            .iter()
+            .all(|a| plan.get(a).is_wholly_known()),
         Some(Hosting::External) => {
             // The configured JWKS URI, or (null) the default one; the plan
             // holds it as unknown until it is derived here.
@@ -87,11 +108,25 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
         }
         None => false,
     };
-    let issuer = if located { model.location() } else { None };
+    let mut issuer = if located { model.location() } else { None };
+    // Behind CloudFront without an alias, the host is the distribution's
+    // domain: what follows from the URL is known once it exists, the rest
+    // (the keys, the bucket's ARN) now.
+    let mut url_unknown = false;
+    if located && issuer.is_none() && hosting == Some(Hosting::CloudFront) {
+        issuer = model.bucket_location().map(|bucket| {
+            IssuerLocation::CloudFront(CloudFrontIssuer {
+                bucket,
+                host: String::new(),
+            })
+        });
+        url_unknown = true;
+    }
     model.derive(issuer.as_ref());
     let derived = model.to_value();
     for name in DERIVED {
         let v = match (derived.attr(name), &issuer) {
+            _ if url_unknown && URL_DERIVED.contains(&name) => Value::Unknown,
             // Outside S3, what only a bucket has is null, not unknown.
             (Value::Null, Some(IssuerLocation::External(_))) => Value::Null,
             (Value::Null, _) => Value::Unknown,
@@ -100,40 +135,65 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
         plan.set(name, v);
     }
 
+    let settings = match hosting {
+        Some(Hosting::CloudFront) => model
+            .wanted_distribution_settings()
+            .map_or(Value::Unknown, Value::String),
+        Some(_) => Value::Null,
+        None => Value::Unknown,
+    };
+    plan.set(DISTRIBUTION_SETTINGS, settings);
+
     // Known once the provider exists; a provider deleted outside Terraform
-    // (null after refresh) is made anew.
+    // (null after refresh) is made anew, and so is one for a URL that
+    // changes (behind CloudFront: a new first alias or distribution).
+    let url_changes = !plan.creating()
+        && hosting == Some(Hosting::CloudFront)
+        && plan.get(ISSUER_URL) != plan.prior.attr(ISSUER_URL);
     let arn = match plan.kept(OIDC_PROVIDER_ARN) {
-        Some(arn) if !arn.is_null() => arn.clone(),
+        Some(arn) if !arn.is_null() && !url_changes => arn.clone(),
         _ => Value::Unknown,
     };
     plan.set(OIDC_PROVIDER_ARN, arn);
 
-    // In S3 the URLs are computed: a configuration may repeat them (as the
-    // one Terraform generates on import does), never change them.
-    if let Some(IssuerLocation::S3(_)) = &issuer {
+    // In a bucket the URLs are computed: a configuration may repeat them
+    // (as the one Terraform generates on import does), never change them.
+    if issuer.as_ref().is_some_and(|i| i.bucket().is_some()) {
+        let name_of = hosting.map_or("s3", Hosting::name);
         for name in EXTERNAL_INPUTS {
-            let (given, computed) = (plan.config.attr(name), derived.attr(name));
-            if let (Some(g), Some(c)) = (given.as_str(), computed.as_str()) {
-                if g != c {
-                    diags.push(
-                        Diagnostic::error(
-                            "Attribute computed with this hosting",
-                            format!(
-                                "With hosting = \"s3\", {name} is computed from the bucket: {c}. Remove \
-                                 {name}, or set hosting = \"external\" for an issuer served elsewhere."
-                            ),
-                        )
-                        .at(AttrPath::attr(name)),
-                    );
-                }
+            let (given, computed) = (plan.config.attr(name), plan.get(name));
+            let differs = match (given.as_str(), computed) {
+                (Some(g), Value::String(c)) => g != c,
+                (Some(_), Value::Unknown) => true,
+                _ => false,
+            };
+            if differs {
+                let c = computed.as_str().unwrap_or("known only after apply");
+                diags.push(
+                    Diagnostic::error(
+                        "Attribute computed with this hosting",
+                        format!(
+                            "With hosting = \"{name_of}\", {name} is computed: {c}. Remove {name}, or set \
+                             hosting = \"external\" for an issuer served elsewhere."
+                        ),
+                    )
+                    .at(AttrPath::attr(name)),
+                );
             }
         }
     }
 
     // An external issuer URL is checked by its attribute's validator.
-    if let Some(IssuerLocation::S3(i)) = issuer {
+    if let (Some(i), false) = (
+        issuer.as_ref().and_then(IssuerLocation::bucket),
+        url_unknown,
+    ) {
         let name = if i.prefix.is_some() { PREFIX } else { BUCKET };
-        if let Err(e) = validate_issuer_url(&i.issuer_url()) {
+        let url = issuer
+            .as_ref()
+            .map(IssuerLocation::issuer_url)
+            .unwrap_or_default();
+        if let Err(e) = validate_issuer_url(&url) {
             diags.push(e.to_diagnostic().at(AttrPath::attr(name)));
         }
     }

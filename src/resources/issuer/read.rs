@@ -103,10 +103,10 @@ fn refreshed(
 /// provider, the only object it has, elsewhere.
 pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics) -> Option<Value> {
     let prior = IssuerModel::from_value(&state);
-    let issuer = match prior.location() {
-        Some(IssuerLocation::S3(issuer)) => issuer,
-        Some(at @ IssuerLocation::External(_)) => {
-            let aws = Aws::new(data, &at);
+    let (issuer, location) = match (prior.bucket_location(), prior.location()) {
+        (Some(bucket), location) => (bucket, location),
+        (None, Some(IssuerLocation::External(_))) => {
+            let aws = Aws::new(data, None);
             let provider = recorded_provider(&aws, &prior).await;
             if matches!(provider, Ok(None)) {
                 return None;
@@ -116,12 +116,12 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
             report_tags(data, &prior, &mut v, &tag_sources);
             return refreshed(v, errors, state, diags);
         }
-        None => return Some(state),
+        (None, _) => return Some(state),
     };
     let ours = prior.bucket_is_ours();
-    let aws = Aws::new(data, &IssuerLocation::S3(issuer.clone()));
+    let aws = Aws::new(data, Some(&issuer.region));
     let key = issuer.discovery_key();
-    let (document, policy, provider, bucket_tags) = tokio::join!(
+    let (document, policy, provider, bucket_tags, front) = tokio::join!(
         s3::get_text(&aws.s3, &issuer.bucket, &key),
         s3::policy(&aws.s3, &issuer.bucket),
         recorded_provider(&aws, &prior),
@@ -134,6 +134,7 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
                 Ok(None)
             }
         },
+        super::front::read(&aws, &prior),
     );
     // The bucket is gone: so is the issuer.
     if [document.as_ref().err(), policy.as_ref().err()]
@@ -153,9 +154,15 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
         Ok(doc) => v.discovery_json = doc,
         Err(e) => errors.push(e.to_diagnostic()),
     }
+    if let Err(e) = front.map(|f| f.report(&mut v)) {
+        errors.push(e.to_diagnostic());
+    }
     match policy {
         Ok(p) => {
-            let wanted = prior.wanted_statements(&issuer).unwrap_or_default();
+            let wanted = location
+                .as_ref()
+                .and_then(|l| prior.wanted_statements(l))
+                .unwrap_or_default();
             match bucket_policy::reported(p.as_deref(), &wanted) {
                 Ok(r) => v.bucket_policy_statements = r,
                 Err(e) => errors.push(e.to_diagnostic()),
@@ -248,7 +255,7 @@ async fn import_s3(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> Op
         Err(e) => return fail(diags, &e),
     };
     let at = S3Issuer::with_defaults(&bucket, prefix.as_deref(), &region);
-    let aws = Aws::new(data, &IssuerLocation::S3(at.clone()));
+    let aws = Aws::new(data, Some(&region));
     let document = match s3::get_text(&aws.s3, &bucket, &at.discovery_key()).await {
         Ok(d) => d,
         Err(e) => return fail(diags, &e),

@@ -34,18 +34,42 @@ pub const OIDC_PROVIDER_ARN: &str = "oidc_provider_arn";
 pub const BUCKET_ARN: &str = "bucket_arn";
 pub const DISCOVERY_JSON: &str = "discovery_json";
 pub const BUCKET_POLICY_STATEMENTS: &str = "bucket_policy_statements";
+pub const CLOUDFRONT: &str = "cloudfront";
+pub const ALIASES: &str = "aliases";
+pub const ACM_CERTIFICATE_ARN: &str = "acm_certificate_arn";
+pub const PRICE_CLASS: &str = "price_class";
+pub const WEB_ACL_ID: &str = "web_acl_id";
+pub const WAIT_FOR_DEPLOYMENT: &str = "wait_for_deployment";
+pub const DISTRIBUTION_ID: &str = "distribution_id";
+pub const DISTRIBUTION_ARN: &str = "distribution_arn";
+pub const DISTRIBUTION_DOMAIN_NAME: &str = "distribution_domain_name";
+pub const ORIGIN_ACCESS_CONTROL_ID: &str = "origin_access_control_id";
+pub const DISTRIBUTION_SETTINGS: &str = "distribution_settings";
+
+/// The attributes of the distribution that CloudFront assigns: known once
+/// it exists, null for other hostings.
+pub const DISTRIBUTION_IDS: [&str; 4] = [
+    DISTRIBUTION_ID,
+    DISTRIBUTION_ARN,
+    DISTRIBUTION_DOMAIN_NAME,
+    ORIGIN_ACCESS_CONTROL_ID,
+];
+
+/// The derived attributes that follow from the issuer URL, which behind
+/// CloudFront is the distribution's domain until an alias names it.
+pub const URL_DERIVED: [&str; 4] = [ISSUER_URL, ISSUER_HOST_PATH, JWKS_URI, DISCOVERY_JSON];
 
 /// The attributes that say where the issuer is; the URLs and keys follow
 /// from them.
 pub const LOCATION: [&str; 5] = [BUCKET, PREFIX, REGION, URL_STYLE, JWKS_PATH];
 
-/// The attributes that only an issuer in S3 takes.
-pub const S3_ONLY: [&str; 7] = [
+/// The attributes of an issuer whose documents are in a bucket (in S3 or
+/// behind CloudFront).
+pub const BUCKET_ATTRS: [&str; 6] = [
     BUCKET,
     CREATE_BUCKET,
     PREFIX,
     REGION,
-    URL_STYLE,
     JWKS_PATH,
     FORCE_DESTROY,
 ];
@@ -80,6 +104,16 @@ pub fn schema() -> ResourceSchema {
          writes `/.well-known/openid-configuration` into the bucket, makes exactly that document and the JWKS \
          publicly readable (and nothing else), and creates the IAM OpenID Connect provider. Write the JWKS itself at `jwks_key` with `irsa_jwks`. Changes made outside Terraform \
          to the document, the policy statements or the provider show in the next plan and are repaired in place.\n\n\
+         **Behind CloudFront.** With `hosting = \"cloudfront\"` the bucket stays private (all four Block Public \
+         Access settings on, ACLs disabled, no public statement) and a CloudFront distribution serves it: its \
+         origin is the bucket's regional endpoint, read through an Origin Access Control (SigV4, signing always) \
+         that the bucket policy alone allows, viewers get HTTPS only and GET/HEAD only, and nothing is cached \
+         (the managed `CachingDisabled` policy), so a rotated JWKS reaches STS at once. The issuer URL is the \
+         distribution's domain or its first alias (see `cloudfront`). Apply waits for the deployment unless \
+         `cloudfront.wait_for_deployment = false`; destroy disables the distribution, waits, deletes it, then the \
+         Origin Access Control, then the bucket if it is owned. A refresh costs at most six calls, made at once: \
+         the document, the bucket policy and tags, the OIDC provider, GetDistribution and \
+         GetOriginAccessControl.\n\n\
          **External hosting.** With `hosting = \"external\"` the documents are served by something you run (a \
          web server, a CDN, the API server behind a proxy) at the `issuer_url` you give. No S3 call is made: the \
          resource renders `discovery_json` for you to publish at `<issuer_url>/.well-known/openid-configuration` \
@@ -103,7 +137,9 @@ pub fn schema() -> ResourceSchema {
             OptionalComputed,
             &format!(
                 "Where the discovery document and the JWKS are served: {}. `s3` (default) publishes them in \
-                 `bucket`; `external` leaves serving them to you at `issuer_url`. Changing it makes a new issuer.",
+                 `bucket` with a public bucket policy; `cloudfront` keeps `bucket` private and serves it through a \
+                 CloudFront distribution (see the `cloudfront` block); `external` leaves serving them to you at \
+                 `issuer_url`. Changing it makes a new issuer.",
                 validator::backticked(&Hosting::NAMES)
             ),
         )
@@ -114,7 +150,8 @@ pub fn schema() -> ResourceSchema {
         Attr::string(
             BUCKET,
             Optional,
-            "S3 bucket that serves the issuer; required with `hosting = \"s3\"`, refused (and null) otherwise. \
+            "S3 bucket that holds the issuer's documents; required with `hosting = \"s3\"` and \
+             `hosting = \"cloudfront\"`, refused (and null) with `external`. \
              Checked against the S3 naming rules at plan time. Changing it makes a new issuer.",
         )
         .requires_replace()
@@ -264,7 +301,8 @@ pub fn schema() -> ResourceSchema {
             OptionalComputed,
             "The issuer URL, for `--service-account-issuer`, never with a trailing slash. In S3 it is computed: \
              the public S3 URL (endpoint overrides of the provider do not change it); a configured value must \
-             equal it. With \
+             equal it. Behind CloudFront it is computed too: `https://<first alias>[/<prefix>]`, or without \
+             aliases `https://<distribution_domain_name>[/<prefix>]`, known once the distribution exists. With \
              `hosting = \"external\"` it is required: `https://`, no trailing slash, query or fragment, at most 255 \
              characters, since IAM and kube-apiserver compare it byte for byte. Changing it makes a new issuer.",
         )
@@ -314,19 +352,126 @@ pub fn schema() -> ResourceSchema {
         )
         .use_state_for_unknown(),
     )
-    .attr(computed(BUCKET_ARN, "ARN of the bucket; null outside S3.").use_state_for_unknown())
+    .attr(computed(BUCKET_ARN, "ARN of the bucket; null with `hosting = \"external\"`.").use_state_for_unknown())
     .attr(computed(
         DISCOVERY_JSON,
         "The discovery document. In S3 it is the published object, and refresh reads it, so an edited or \
          deleted document shows as a change. With `hosting = \"external\"` it is what to serve at \
          `<issuer_url>/.well-known/openid-configuration`.",
     ))
+    .attr(
+        computed(
+            DISTRIBUTION_ID,
+            "With `hosting = \"cloudfront\"`: the id of the CloudFront distribution (`E...`), also the start of \
+             the import id. Null for other hostings.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(
+        computed(
+            DISTRIBUTION_ARN,
+            "With `hosting = \"cloudfront\"`: the distribution's ARN, the `AWS:SourceArn` the bucket policy \
+             allows. Null for other hostings.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(
+        computed(
+            DISTRIBUTION_DOMAIN_NAME,
+            "With `hosting = \"cloudfront\"`: the distribution's own domain, `<id>.cloudfront.net`, the issuer's \
+             host when there are no aliases (point the aliases' DNS records at it). Null for other hostings.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(
+        computed(
+            ORIGIN_ACCESS_CONTROL_ID,
+            "With `hosting = \"cloudfront\"`: the Origin Access Control through which the distribution reads the \
+             bucket (S3, SigV4, signing always), named `irsa-<bucket>[-<tag>]`. Null for other hostings.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attr(computed(
+        DISTRIBUTION_SETTINGS,
+        "With `hosting = \"cloudfront\"`: the distribution's settings this issuer manages, as JSON (the origin \
+         and its Origin Access Control, the default cache behaviour, the aliases, the certificate, the price \
+         class, the web ACL, `enabled`). Refresh reads them back (GetDistribution and GetOriginAccessControl), so \
+         a change made outside Terraform shows as a change, and the next apply puts them back with the \
+         distribution's ETag. Null for other hostings.",
+    ))
     .attr(computed(
         BUCKET_POLICY_STATEMENTS,
         "This issuer's statements in the bucket policy, as a JSON array: public `s3:GetObject` on the discovery \
          document and the JWKS only, and a `Deny` of requests without TLS (on the whole bucket when it is \
          created here, else on those two objects). Refresh reads them back, so removed or edited statements \
-         show as a change. Null outside S3.",
-    ));
+         show as a change. Behind CloudFront the read statement allows only `cloudfront.amazonaws.com`, \
+         with `AWS:SourceArn` equal to this issuer's distribution. Null with `hosting = \"external\"`.",
+    ))
+    .block(CLOUDFRONT, cloudfront_block());
     ResourceSchema::new(block)
+}
+
+/// The `cloudfront` block: the distribution's own choices.
+fn cloudfront_block() -> BlockSpec {
+    use crate::domain::cloudfront::{self as cf, PriceClass};
+    use Mode::{Optional, OptionalComputed};
+    BlockSpec::new(
+        "With `hosting = \"cloudfront\"` only (refused otherwise): the distribution's own settings. Without the \
+         block, the issuer is served at the distribution's domain, `https://<id>.cloudfront.net[/<prefix>]`, from \
+         every edge location, and apply waits for the deployment.",
+    )
+    .attr(
+        Attr::string_list(
+            ALIASES,
+            Optional,
+            "Host names the distribution answers to, e.g. `[\"oidc.example.com\"]`. The first one is the \
+             issuer's host: `https://<first alias>[/<prefix>]`. Needs `acm_certificate_arn` for a certificate that \
+             covers them. No wildcards, lower case. Changing the first alias changes the issuer URL, and so \
+             the IAM OIDC provider, which is made anew for it.",
+        )
+        .validate(each(rule(cf::validate_alias))),
+    )
+    .attr(
+        Attr::string(
+            ACM_CERTIFICATE_ARN,
+            Optional,
+            "ARN of the ACM certificate the aliases are served with. CloudFront takes certificates from \
+             us-east-1 only: a certificate in any other region is refused at plan. Viewers get TLS 1.2 or \
+             later, by SNI.",
+        )
+        .validate(rule(cf::validate_certificate_arn)),
+    )
+    .attr(
+        Attr::string(
+            PRICE_CLASS,
+            OptionalComputed,
+            &format!(
+                "Which edge locations serve the issuer: {}. Default `PriceClass_All`. STS fetches the \
+                 documents rarely, so the cheapest class costs the same as the others.",
+                validator::backticked(&PriceClass::NAMES)
+            ),
+        )
+        .default(Value::string(PriceClass::All.name()))
+        .validate(rule(|s: &str| cf::PriceClass::parse(s).map(|_| ()))),
+    )
+    .attr(
+        Attr::string(
+            WEB_ACL_ID,
+            Optional,
+            "An AWS WAF web ACL for the distribution: the ARN of a WAF (v2) web ACL with scope CLOUDFRONT, or the \
+             id of a WAF Classic one. A rule that blocks STS's fetches breaks every pod's credentials.",
+        )
+        .validate(rule(cf::validate_web_acl_id)),
+    )
+    .attr(
+        Attr::bool(
+            WAIT_FOR_DEPLOYMENT,
+            OptionalComputed,
+            "Wait, after a create or change of the distribution, until CloudFront reports it `Deployed` (at \
+             most 30 minutes, each look logged at DEBUG), as hashicorp/aws's `wait_for_deployment` does. Default \
+             `true`: a pod may then use the issuer as soon as apply ends. Destroy always waits, since CloudFront \
+             deletes only a disabled distribution that is deployed.",
+        )
+        .default(Value::Bool(true)),
+    )
 }

@@ -522,7 +522,9 @@ fn hosting_names_and_external_urls_are_checked() {
     ]));
     assert_eq!(paths(&diags), vec!["hosting"]);
     assert_eq!(summaries(&diags), vec!["Invalid hosting"]);
-    assert!(diags.0[0].detail.contains("\"s3\", \"external\""));
+    assert!(diags.0[0]
+        .detail
+        .contains("\"s3\", \"cloudfront\", \"external\""));
 
     let diags = validate(&external(&[
         ("issuer_url", Value::string("https://oidc.example.com/c/")),
