@@ -23,6 +23,18 @@ AWS = {
         2, "HeadObject, GetObjectTagging (plus KMS DescribeKey for SSE-KMS objects)",
         "`internal/service/s3/object.go` resourceObjectRead",
     ),
+    "aws_s3_bucket_public_access_block": (
+        1, "GetPublicAccessBlock",
+        "`internal/service/s3/bucket_public_access_block.go` resourceBucketPublicAccessBlockRead",
+    ),
+    "aws_cloudfront_distribution": (
+        2, "GetDistribution, ListTagsForResource (its tags, by ARN)",
+        "`internal/service/cloudfront/distribution.go` resourceDistributionRead @ acde5882",
+    ),
+    "aws_cloudfront_origin_access_control": (
+        1, "GetOriginAccessControl",
+        "`internal/service/cloudfront/origin_access_control.go` resourceOriginAccessControlRead",
+    ),
     "aws_iam_openid_connect_provider": (
         1, "GetOpenIDConnectProvider (tags come with it)",
         "`internal/service/iam/openid_connect_provider.go` resourceOpenIDConnectProviderRead @ 1265e584",
@@ -37,6 +49,11 @@ AWS = {
 EQUIVALENT = {
     "irsa_issuer": [("aws_s3_bucket", 0), ("aws_s3_bucket_policy", 0),
                     ("aws_s3_object", 0), ("aws_iam_openid_connect_provider", 0)],
+    'irsa_issuer, hosting = "cloudfront"': [("aws_s3_bucket", 0), ("aws_s3_bucket_public_access_block", 0),
+                                            ("aws_s3_bucket_policy", 0), ("aws_s3_object", 0),
+                                            ("aws_cloudfront_distribution", 0),
+                                            ("aws_cloudfront_origin_access_control", 0),
+                                            ("aws_iam_openid_connect_provider", 0)],
     'irsa_issuer, hosting = "external"': [("aws_iam_openid_connect_provider", 0)],
     "irsa_jwks": [("aws_s3_object", 0)],
     "irsa_role": [("aws_iam_role", 0)],

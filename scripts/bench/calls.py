@@ -21,6 +21,13 @@ resource "irsa_issuer" "bench" {
   prefix = "cluster"
 }
 """),
+    ('irsa_issuer, hosting = "cloudfront"', "irsa_issuer", 6, """
+resource "irsa_issuer" "bench" {
+  hosting = "cloudfront"
+  bucket  = "irsa-bench-calls-private"
+  prefix  = "cluster"
+}
+"""),
     ('irsa_issuer, hosting = "external"', "irsa_issuer", 1, """
 resource "irsa_issuer" "bench" {
   hosting     = "external"

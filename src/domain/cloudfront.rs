@@ -607,15 +607,15 @@ pub fn parse_origin_domain(domain: &str) -> Option<(String, String)> {
     (region_ok && !bucket.is_empty()).then(|| (bucket.to_owned(), region.to_owned()))
 }
 
-/// Whether an import id starts with a distribution id (`E` and upper-case
-/// letters and digits), which no bucket name can be: bucket names are in
-/// lower case.
+/// Whether the first part of an import id is a distribution id: upper-case
+/// letters and digits (`E2QWRUHAPOMQZL`), at least one letter. No bucket
+/// name can be one, since bucket names are in lower case.
 pub fn is_distribution_id(id: &str) -> bool {
-    id.len() >= 2
-        && id.starts_with('E')
+    !id.is_empty()
         && id
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && id.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! on, no public statement) read only by the issuer's distribution through
 //! an Origin Access Control, the issuer URL at the distribution's domain,
 //! the JWKS written into it by `irsa_jwks`, an empty second plan, drift of
-//! the distribution and of the bucket policy repaired in place, and
-//! destroy leaving no distribution, Origin Access Control, bucket or OIDC
+//! the distribution and of the bucket policy repaired in place, import by
+//! `<distribution id>/<prefix>` giving the same state, and destroy leaving no distribution, Origin Access Control, bucket or OIDC
 //! provider; the refusals at plan.
 
 use serde_json::{json, Value as Json};
@@ -50,10 +50,8 @@ fn lifecycle(version: TfVersion) {
     let mut wd = Workdir::new(version, Install::DevOverrides);
     wd.envs(moto.env());
     wd.write("sa.pub", PUBLIC_KEY);
-    wd.write(
-        "main.tf",
-        &format!(
-            r#"{provider}
+    let main_tf = format!(
+        r#"{provider}
 resource "irsa_issuer" "this" {{
   hosting = "cloudfront"
   bucket  = "{bucket}"
@@ -71,9 +69,9 @@ resource "irsa_jwks" "this" {{
 }}
 output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
 "#,
-            provider = moto.provider_config()
-        ),
+        provider = moto.provider_config()
     );
+    wd.write("main.tf", &main_tf);
     wd.apply_ok();
     let a = attributes(&wd);
     let domain = a["distribution_domain_name"].as_str().unwrap().to_owned();
@@ -178,7 +176,15 @@ output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
         "{ctx}"
     );
 
-    wd.set_timeout(std::time::Duration::from_secs(300));
+    // Imported into another state by <distribution id>/<prefix>: the same
+    // attributes as the state that made it.
+    let mut imported = Workdir::new(version, Install::DevOverrides);
+    imported.envs(moto.env());
+    imported.write("sa.pub", PUBLIC_KEY);
+    imported.write("main.tf", &main_tf);
+    imported.import_ok(RESOURCE, &format!("{id}/c1"));
+    assert_eq!(attributes(&imported), attributes(&wd), "{ctx}: import");
+
     wd.destroy_ok();
     let h = held(&moto, &bucket, &id);
     assert_eq!(h["config"], Json::Null, "{ctx}: no distribution");
@@ -226,11 +232,6 @@ fn refused_at_plan_naming_the_attribute(version: TfVersion) {
   issuer_url = "https://oidc.example.com""#,
                 "Attribute computed with this hosting",
                 "issuer_url",
-            ),
-            (
-                r#"hosting = "external""#,
-                "Missing issuer_url",
-                "hosting = \"external\"",
             ),
             (
                 r#"hosting   = "cloudfront"

@@ -383,6 +383,8 @@ fn distribution_ids_are_told_from_bucket_names() {
     assert!(is_distribution_id("E2QWRUHAPOMQZL"));
     assert!(!is_distribution_id("oidc-a"));
     assert!(!is_distribution_id("e2qwruhapomqzl"));
-    assert!(!is_distribution_id("E"));
+    assert!(is_distribution_id("HIRC0W8GW26JI"));
+    assert!(!is_distribution_id("123456"), "a bucket may be all digits");
+    assert!(!is_distribution_id(""));
     assert!(issuer_host(&[], "d1.cloudfront.net") == "d1.cloudfront.net");
 }

@@ -252,3 +252,113 @@ impl FrontRead {
         }
     }
 }
+
+/// The state for an import id `<distribution id>[/<prefix>]`: the bucket
+/// and region from the distribution's origin, its settings, the JWKS path
+/// and algorithms from the published discovery document, the bucket's
+/// ownership from the provider's creation token, and the OIDC provider
+/// found by the issuer URL. `None` when there is no such distribution.
+/// Terraform refreshes it right after.
+pub async fn import(
+    data: &crate::context::ProviderData,
+    id: &str,
+    diags: &mut crate::tfplugin::Diagnostics,
+) -> Option<crate::tfplugin::Value> {
+    use crate::aws::{oidc_provider, s3};
+    use crate::domain::hosting::{CloudFrontIssuer, Hosting};
+    use crate::domain::{s3_issuer, tags};
+
+    let (distribution_id, prefix) = match id.split_once('/') {
+        Some((d, p)) => (d, Some(p.to_owned())),
+        None => (id, None),
+    };
+    let mut fail = |d: Diagnostic| {
+        diags.push(d);
+        None
+    };
+    if let Some(Err(e)) = prefix.as_deref().map(s3_issuer::validate_prefix) {
+        return fail(Diagnostic::error(
+            "Invalid import id",
+            format!(
+                "{e}. The import id of an issuer behind CloudFront is <distribution id>[/<prefix>]."
+            ),
+        ));
+    }
+    let d = match found(client::get_distribution(&data.aws.cloudfront, distribution_id).await) {
+        Ok(Some(d)) => d,
+        Ok(None) => return None,
+        Err(e) => return fail(e.to_diagnostic()),
+    };
+    let origin = d.live.origin_domains.first().cloned().unwrap_or_default();
+    let Some((bucket, region)) = cf::parse_origin_domain(&origin) else {
+        return fail(Diagnostic::error(
+            "Not an issuer's distribution",
+            format!(
+                "The distribution {distribution_id} has the origin {origin:?}, which is not the regional \
+                 endpoint of an S3 bucket (<bucket>.s3.<region>.amazonaws.com), so it serves no issuer this \
+                 resource can manage."
+            ),
+        ));
+    };
+    let at = S3Issuer::with_defaults(&bucket, prefix.as_deref(), &region);
+    let aws = Aws::new(data, Some(&region));
+    let document = match s3::get_text(&aws.s3, &bucket, &at.discovery_key()).await {
+        Ok(doc) => doc,
+        Err(e) => return fail(e.to_diagnostic()),
+    };
+    let published = s3_issuer::published_settings(&at, document.as_deref());
+    let owned = match s3::bucket_tags(&aws.s3, &bucket).await {
+        Ok(t) => tags::created_by_provider(&t),
+        Err(e) => return fail(e.to_diagnostic()),
+    };
+    let host = cf::issuer_host(&d.live.aliases, &d.domain_name).to_owned();
+    let location = IssuerLocation::CloudFront(CloudFrontIssuer {
+        bucket: published.issuer.clone(),
+        host,
+    });
+    let arn = match oidc_provider::find_by_url(aws.iam, &location.issuer_host_path()).await {
+        Ok(a) => a,
+        Err(e) => return fail(e.to_diagnostic()),
+    };
+    let live = &d.live;
+    let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let price_class = live
+        .price_class
+        .clone()
+        .unwrap_or_else(|| cf::PriceClass::All.name().to_owned());
+    let block = super::model::CloudFrontModel {
+        aliases: Some(live.aliases.clone()).filter(|a| !a.is_empty()),
+        acm_certificate_arn: non_empty(&live.acm_certificate_arn),
+        price_class: Some(price_class),
+        web_acl_id: non_empty(&live.web_acl_id),
+        wait_for_deployment: Some(true),
+    };
+    // A distribution with CloudFront's defaults imports without the block,
+    // as a configuration that leaves it out plans.
+    let defaults = block.aliases.is_none()
+        && block.acm_certificate_arn.is_none()
+        && block.web_acl_id.is_none()
+        && block.price_class.as_deref() == Some(cf::PriceClass::All.name());
+    let mut model = IssuerModel {
+        hosting: Some(Hosting::CloudFront.name().to_owned()),
+        bucket: Some(bucket),
+        create_bucket: Some(owned),
+        prefix,
+        region: Some(region),
+        jwks_path: Some(published.issuer.jwks_path.clone()),
+        signing_algorithms: Some(published.signing_algorithms),
+        force_destroy: Some(false),
+        cloudfront: (!defaults).then_some(block),
+        distribution_id: Some(d.id.clone()),
+        distribution_arn: Some(d.arn.clone()),
+        distribution_domain_name: Some(d.domain_name.clone()),
+        origin_access_control_id: non_empty(&live.origin_access_control_id),
+        ..IssuerModel::default()
+    };
+    model.derive(Some(&location));
+    // Left to the refresh that follows: what AWS holds.
+    model.discovery_json = None;
+    model.bucket_policy_statements = None;
+    model.oidc_provider_arn = arn;
+    Some(model.to_value())
+}

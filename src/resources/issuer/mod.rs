@@ -14,6 +14,8 @@
 
 mod apply;
 mod front;
+#[cfg(test)]
+mod front_tests;
 pub mod model;
 mod plan;
 mod read;

@@ -58,7 +58,9 @@ fn report_provider(
     match provider {
         Ok(Some(p)) => {
             v.client_ids = Some(p.client_ids.into_iter().collect());
-            if !same_thumbprints(&prior.thumbprint_list(), &p.thumbprints) {
+            if prior.thumbprints.is_none()
+                || !same_thumbprints(&prior.thumbprint_list(), &p.thumbprints)
+            {
                 v.thumbprints = Some(p.thumbprints.into_iter().collect());
             }
             tag_sources.push(p.tags);
@@ -182,10 +184,14 @@ pub async fn refresh(data: &ProviderData, state: Value, diags: &mut Diagnostics)
 }
 
 /// The state for an import id: `<bucket>` or `<bucket>/<prefix>` for an
-/// issuer in S3, the issuer URL for one hosted elsewhere.
+/// issuer in S3, `<distribution id>[/<prefix>]` for one behind CloudFront,
+/// the issuer URL for one hosted elsewhere.
 pub async fn import(data: &ProviderData, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+    let first = id.split('/').next().unwrap_or_default();
     if hosting::is_url_id(id) {
         import_external(data, id, diags).await
+    } else if crate::domain::cloudfront::is_distribution_id(first) {
+        super::front::import(data, id, diags).await
     } else {
         import_s3(data, id, diags).await
     }

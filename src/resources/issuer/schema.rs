@@ -129,7 +129,9 @@ pub fn schema() -> ResourceSchema {
          `create_bucket` from that tag: a bucket made by hand imports as not owned (`create_bucket = false`). \
          Changing `create_bucket` changes ownership in place. Destroy deletes the discovery document, this \
          issuer's policy statements and the OIDC provider, and the bucket only when it is owned. An external \
-         issuer owns only its OIDC provider, under the same rules, and imports by its issuer URL.",
+         issuer owns only its OIDC provider, under the same rules, and imports by its issuer URL. An issuer \
+         behind CloudFront owns its distribution and Origin Access Control as well, and imports by \
+         `<distribution id>[/<prefix>]`: the bucket and region are read from the distribution's origin.",
     )
     .attr(
         Attr::string(

@@ -16,7 +16,7 @@ fn issuer() -> Managed<Issuer> {
     Managed::new(Issuer)
 }
 
-fn config(pairs: &[(&str, Value)]) -> Value {
+pub(super) fn config(pairs: &[(&str, Value)]) -> Value {
     let mut v = Value::Object(BTreeMap::new()).conform(&schema().value_type());
     for (k, x) in pairs {
         v.set_attr(k, x.clone());
@@ -24,13 +24,13 @@ fn config(pairs: &[(&str, Value)]) -> Value {
     v
 }
 
-fn validate(config: &Value) -> Diagnostics {
+pub(super) fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     issuer().validate(config, &mut diags);
     diags
 }
 
-fn paths(diags: &Diagnostics) -> Vec<String> {
+pub(super) fn paths(diags: &Diagnostics) -> Vec<String> {
     diags
         .0
         .iter()
@@ -280,7 +280,7 @@ async fn plan_with(data: &ProviderData, prior: &Value, config: &Value) -> (Plann
     (planned, diags)
 }
 
-async fn plan(prior: &Value, config: &Value) -> Planned {
+pub(super) async fn plan(prior: &Value, config: &Value) -> Planned {
     let (planned, diags) = plan_with(&provider_data(Some("eu-west-1")).await, prior, config).await;
     assert!(diags.is_empty(), "{diags:?}");
     planned
@@ -288,7 +288,7 @@ async fn plan(prior: &Value, config: &Value) -> Planned {
 
 /// The state an apply of `planned` records, with the ARN and thumbprints
 /// IAM gives.
-fn applied(planned: &Value) -> Value {
+pub(super) fn applied(planned: &Value) -> Value {
     let mut state = planned.clone();
     state.set_attr(
         "oidc_provider_arn",

@@ -980,9 +980,14 @@ provider "irsa" {{
     }
 
     /// A command for the venv's python with [`Moto::env`] set, e.g. to run a
-    /// check script against this server.
+    /// check script against this server, and no other AWS variable of the
+    /// test process (a test may set one, such as
+    /// `AWS_ENDPOINT_URL_CLOUDFRONT`, that would send boto3 elsewhere).
     pub fn python(&self) -> Command {
         let mut cmd = Command::new(venv_python());
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+            cmd.env_remove(k);
+        }
         cmd.current_dir(repo_root()).envs(self.env());
         cmd
     }
