@@ -155,9 +155,17 @@ pub fn public_access_for_policy() -> PublicAccessBlockConfiguration {
 
 /// PutPublicAccessBlock with [`public_access_for_policy`].
 pub async fn allow_public_policy(c: &Client, bucket: &str) -> Result<(), AwsError> {
+    put_public_access_block(c, bucket, public_access_for_policy()).await
+}
+
+async fn put_public_access_block(
+    c: &Client,
+    bucket: &str,
+    config: PublicAccessBlockConfiguration,
+) -> Result<(), AwsError> {
     c.put_public_access_block()
         .bucket(bucket)
-        .public_access_block_configuration(public_access_for_policy())
+        .public_access_block_configuration(config)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("PutPublicAccessBlock", bucket_label(bucket), e))?;
@@ -173,13 +181,7 @@ pub async fn block_all_public_access(c: &Client, bucket: &str) -> Result<(), Aws
         .block_public_policy(true)
         .restrict_public_buckets(true)
         .build();
-    c.put_public_access_block()
-        .bucket(bucket)
-        .public_access_block_configuration(all)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("PutPublicAccessBlock", bucket_label(bucket), e))?;
-    Ok(())
+    put_public_access_block(c, bucket, all).await
 }
 
 /// The bucket's tags (GetBucketTagging); empty when it has none.

@@ -33,6 +33,20 @@ fn cloudfront(extra: &[(&str, Value)]) -> Value {
     config(&pairs)
 }
 
+/// An issuer at the alias oidc.example.com.
+fn aliased() -> Value {
+    cloudfront(&[(
+        "cloudfront",
+        block(&[
+            ("aliases", Value::strings(["oidc.example.com"])),
+            (
+                "acm_certificate_arn",
+                Value::string("arn:aws:acm:us-east-1:123456789012:certificate/abc"),
+            ),
+        ]),
+    )])
+}
+
 /// What CloudFront and IAM give on create.
 fn deployed(planned: &Value) -> Value {
     let mut state = planned.clone();
@@ -91,16 +105,7 @@ async fn before_the_distribution_exists_the_keys_are_known_and_the_url_is_not() 
 
 #[tokio::test]
 async fn an_alias_names_the_issuer_before_the_distribution_exists() {
-    let cfg = cloudfront(&[(
-        "cloudfront",
-        block(&[
-            ("aliases", Value::strings(["oidc.example.com"])),
-            (
-                "acm_certificate_arn",
-                Value::string("arn:aws:acm:us-east-1:123456789012:certificate/abc"),
-            ),
-        ]),
-    )]);
+    let cfg = aliased();
     let p = plan(&Value::Null, &cfg).await;
     assert_eq!(
         p.state.attr("issuer_url"),
@@ -125,16 +130,7 @@ async fn once_deployed_nothing_changes_and_a_new_first_alias_remakes_the_provide
     assert_eq!(again.state, state, "an empty plan");
     assert!(again.requires_replace.is_empty());
 
-    let aliased = cloudfront(&[(
-        "cloudfront",
-        block(&[
-            ("aliases", Value::strings(["oidc.example.com"])),
-            (
-                "acm_certificate_arn",
-                Value::string("arn:aws:acm:us-east-1:123456789012:certificate/abc"),
-            ),
-        ]),
-    )]);
+    let aliased = aliased();
     let moved = plan(&state, &aliased).await;
     assert!(moved.requires_replace.is_empty(), "changed in place");
     assert_eq!(
