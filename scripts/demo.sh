@@ -10,7 +10,12 @@
 # the public side of S3, with its own CA), the IAM OIDC provider and the
 # role's trust policy; and shows a break named at its step. Nothing touches
 # real AWS.
+#
+# HOSTING=cloudfront make demo does the same with the issuer in a private
+# bucket behind a CloudFront distribution; the stand-in then answers for the
+# distribution's domain as CloudFront would.
 set -euo pipefail
+hosting="${HOSTING:-s3}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -68,7 +73,8 @@ cat >"$work/terraform.tfvars.json" <<VARS
   "bucket": "irsa-demo",
   "sa_public_key_file": "$work/sa.pub",
   "roles": {"app": {"service_accounts": ["default:demo"], "policy_arns": []}},
-  "aws_endpoints": {"s3": "$endpoint", "iam": "$endpoint", "sts": "$endpoint"},
+  "hosting": "$hosting",
+  "aws_endpoints": {"s3": "$endpoint", "iam": "$endpoint", "sts": "$endpoint", "cloudfront": "$endpoint"},
   "s3_use_path_style": true,
   "trust_check_ca_certificate": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$work/public-ca.pem")
 }

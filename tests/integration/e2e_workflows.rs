@@ -74,7 +74,7 @@ fn workflow(moto: &Moto, version: TfVersion, name: &str) -> Workdir {
 /// Writes the workflow's variables: `vars` plus the emulator's endpoints.
 fn set_vars(wd: &Workdir, moto: &Moto, mut vars: Json) {
     let ep = moto.endpoint();
-    vars["aws_endpoints"] = json!({"s3": ep, "iam": ep, "sts": ep});
+    vars["aws_endpoints"] = json!({"s3": ep, "iam": ep, "sts": ep, "cloudfront": ep});
     vars["s3_use_path_style"] = json!(true);
     vars["trust_check_ca_certificate"] = json!(public_endpoint().ca_pem());
     wd.write(
@@ -409,6 +409,79 @@ fn kubeadm_operator_generated_key(version: TfVersion) {
     log_time("kubeadm", version, started);
 }
 per_version!(kubeadm_operator_generated_key);
+
+/// The kubeadm workflow with `hosting = "cloudfront"`: the trust check
+/// fetches the documents from the distribution's domain (the stand-in
+/// answers as CloudFront, reading the private bucket only as the
+/// distribution may) and passes; a second plan is empty; without the
+/// bucket policy's statement for the distribution it fails at discovery
+/// until an apply repairs it; destroy leaves nothing.
+fn kubeadm_behind_cloudfront(version: TfVersion) {
+    let moto = Moto::shared();
+    let s = random_suffix();
+    let (cluster, bucket) = (format!("kcf-{s}"), format!("irsa-kcf-{s}"));
+    let ctx = format!("kubeadm behind CloudFront, {version}");
+    let key = SigningKey::generate_rsa();
+    let wd = workflow(moto, version, "kubeadm");
+    wd.write("sa.pub", &key.public_key_pem());
+    set_vars(
+        &wd,
+        moto,
+        json!({
+            "cluster_name": cluster,
+            "bucket": bucket,
+            "sa_public_key_file": "sa.pub",
+            "roles": demo_roles(),
+            "hosting": "cloudfront",
+        }),
+    );
+    let applied = wd.apply_ok();
+    assert_trust_check(
+        &wd,
+        &applied,
+        &["discovery", "jwks", "oidc_provider", "trust_policy"],
+        &ctx,
+    );
+    let issuer = issuer_flag(&wd.output("apiserver_flags"));
+    assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
+    let host = issuer
+        .strip_prefix("https://")
+        .and_then(|h| h.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(host.ends_with(".cloudfront.net"), "{ctx}: {issuer}");
+    if version == TfVersion::Current {
+        let seen: Vec<String> = public_endpoint()
+            .requests()
+            .into_iter()
+            .filter(|r| r.host == host)
+            .map(|r| r.path)
+            .collect();
+        assert!(
+            seen.iter()
+                .any(|p| p == &format!("/{cluster}/.well-known/openid-configuration")),
+            "{ctx}: the trust check read the distribution: {seen:?}"
+        );
+    }
+    assert_plan_clean(&wd, &ctx);
+
+    // Without the statement that lets the distribution read the bucket, the
+    // edge is refused the documents: the check warns at discovery, and the
+    // apply that repairs the policy passes it again.
+    boto(moto, &format!("s3.delete_bucket_policy(Bucket='{bucket}')"));
+    // A refresh-only plan has no pending change to defer the check to.
+    let plan = wd.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    assert_trust_check_warns(&wd, &plan, "discovery", &ctx);
+    let repaired = wd.apply_ok();
+    assert_trust_check(
+        &wd,
+        &repaired,
+        &["discovery", "jwks", "oidc_provider", "trust_policy"],
+        &ctx,
+    );
+    destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
+}
+per_version!(kubeadm_behind_cloudfront);
 
 fn tkgm_two_phase_key_from_the_management_cluster(version: TfVersion) {
     let moto = Moto::shared();

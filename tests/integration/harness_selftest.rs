@@ -5,7 +5,7 @@ use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::ServiceAccount;
 
 use crate::support::kube_apiserver::KubeApiServer;
-use crate::support::public_https::{s3_path, PublicEndpoint, PublicRequest};
+use crate::support::public_https::{lets_cloudfront_read, s3_path, PublicEndpoint, PublicRequest};
 use crate::support::trust_chain::{verify_with_jwks, SigningKey};
 use crate::support::{per_version, random_suffix, Install, Moto, TfVersion, Workdir};
 
@@ -701,4 +701,54 @@ async fn kube_apiserver_token_request_refusals_are_statuses() {
             .await,
     );
     assert_eq!(code, 401);
+}
+
+/// The stand-in's CloudFront reads a private bucket only as S3 would let
+/// the distribution: the service principal, the action, the object, and
+/// `AWS:SourceArn` naming this distribution.
+#[test]
+fn the_cloudfront_stand_in_reads_only_what_the_policy_grants_the_distribution() {
+    let dist = "arn:aws:cloudfront::123456789012:distribution/E1";
+    let object = "arn:aws:s3:::b/c1/keys.json";
+    let policy = |principal: &str, resource: &str, source: &str| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*",
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "s3:GetObject",
+                 "Resource": [resource], "Condition": {"StringEquals": {"AWS:SourceArn": source}}}
+            ]
+        })
+        .to_string()
+    };
+    let service = "cloudfront.amazonaws.com";
+    assert!(lets_cloudfront_read(
+        &policy(service, object, dist),
+        object,
+        dist
+    ));
+    assert!(lets_cloudfront_read(
+        &policy(service, "arn:aws:s3:::b/*", dist),
+        object,
+        dist
+    ));
+    for (p, why) in [
+        (
+            policy(
+                service,
+                object,
+                "arn:aws:cloudfront::123456789012:distribution/E2",
+            ),
+            "another distribution",
+        ),
+        (policy("s3.amazonaws.com", object, dist), "another service"),
+        (
+            policy(service, "arn:aws:s3:::b/c1/other.json", dist),
+            "another object",
+        ),
+        (String::new(), "no policy"),
+    ] {
+        assert!(!lets_cloudfront_read(&p, object, dist), "{why}");
+    }
 }

@@ -15,9 +15,10 @@ provider "irsa" {
   region            = var.region
   s3_use_path_style = var.s3_use_path_style
   endpoints {
-    s3  = lookup(var.aws_endpoints, "s3", null)
-    iam = lookup(var.aws_endpoints, "iam", null)
-    sts = lookup(var.aws_endpoints, "sts", null)
+    s3         = lookup(var.aws_endpoints, "s3", null)
+    iam        = lookup(var.aws_endpoints, "iam", null)
+    sts        = lookup(var.aws_endpoints, "sts", null)
+    cloudfront = lookup(var.aws_endpoints, "cloudfront", null)
   }
 }
 
@@ -34,9 +35,10 @@ locals {
 # The bucket, the discovery document, the public-read policy for exactly the
 # two documents, and the IAM OIDC provider.
 resource "irsa_issuer" "this" {
-  bucket = var.bucket
-  prefix = var.cluster_name
-  tags   = var.tags
+  hosting = var.hosting
+  bucket  = var.bucket
+  prefix  = var.cluster_name
+  tags    = var.tags
 }
 
 # keys.json, from the public key the apiserver's tokens are verified with.

@@ -8,6 +8,17 @@ variable "bucket" {
   type        = string
 }
 
+variable "hosting" {
+  description = "Where the issuer's documents are served: `s3` (a bucket with a public-read policy for exactly the two documents) or `cloudfront` (a private bucket behind a CloudFront distribution, for accounts where no bucket may be public)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "cloudfront"], var.hosting)
+    error_message = "The hosting must be \"s3\" or \"cloudfront\"."
+  }
+}
+
 variable "sa_public_key_file" {
   description = "The service-account public key (PEM), e.g. from `openssl pkey -in sa.key -pubout -out sa.pub`."
   type        = string
@@ -41,7 +52,7 @@ variable "region" {
 }
 
 variable "aws_endpoints" {
-  description = "Endpoint overrides by service (`s3`, `iam`, `sts`), e.g. for a local AWS emulator. Empty for AWS."
+  description = "Endpoint overrides by service (`s3`, `iam`, `sts`, `cloudfront`), e.g. for a local AWS emulator. Empty for AWS."
   type        = map(string)
   default     = {}
 }

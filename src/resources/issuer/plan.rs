@@ -63,7 +63,7 @@ pub fn modify(data: &ProviderData, plan: &mut Plan, diags: &mut Diagnostics) {
         // The URL is the distribution's, whatever the style.
         plan.set(URL_STYLE, Value::Null);
     }
-    if hosting.is_some_and(Hosting::uses_bucket) && plan.config.attr(REGION).is_null() {
+    if hosting != Some(Hosting::External) && plan.config.attr(REGION).is_null() {
         // An existing issuer stays where its bucket is.
         let region = match plan.prior.attr(REGION) {
             Value::String(r) => Value::string(r),

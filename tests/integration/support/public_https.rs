@@ -15,6 +15,14 @@
 //! they would for STS. A client that honours `HTTPS_PROXY` ([`env`]) and
 //! trusts the CA sees public S3.
 //!
+//! A host `<id>.cloudfront.net` is answered as CloudFront would answer it:
+//! the distribution with that domain is looked up in moto, and its origin
+//! (an S3 host) is read. Through an Origin Access Control that signs
+//! always, the object is read only when the bucket policy lets the service
+//! principal `cloudfront.amazonaws.com` read it for this distribution
+//! (`AWS:SourceArn`), as S3 decides for CloudFront; without one, the read
+//! is anonymous, as for any viewer.
+//!
 //! Knobs make it misbehave the way the public side can: a permanent
 //! redirect for a host ([`redirect`]), a fixed answer for one URL
 //! ([`override_body`]). Every request is recorded ([`requests`]), with
@@ -75,6 +83,9 @@ struct Knobs {
 struct Shared {
     /// `127.0.0.1:<port>` of moto.
     moto: String,
+    /// Signed clients of moto, for what CloudFront reads on its own
+    /// authority; made on first use.
+    aws: tokio::sync::OnceCell<(aws_sdk_cloudfront::Client, aws_sdk_s3::Client)>,
     knobs: Mutex<Knobs>,
     requests: Mutex<Vec<PublicRequest>>,
     tunnels: Mutex<Vec<String>>,
@@ -115,6 +126,7 @@ impl PublicEndpoint {
 
         let shared = Arc::new(Shared {
             moto,
+            aws: tokio::sync::OnceCell::new(),
             knobs: Mutex::default(),
             requests: Mutex::default(),
             tunnels: Mutex::default(),
@@ -418,6 +430,15 @@ async fn respond(shared: &Shared, method: &str, host: &str, path: &str) -> Answe
             };
         }
     }
+    if host.ends_with(CLOUDFRONT_DOMAIN) {
+        if method != "GET" && method != "HEAD" {
+            return Answer::text(403, "this distribution allows only GET and HEAD\n");
+        }
+        return match cloudfront(shared, host, path).await {
+            Ok(answer) => answer,
+            Err(e) => Answer::text(502, &format!("CloudFront stand-in: {e}\n")),
+        };
+    }
     let Some(moto_path) = s3_path(host, path) else {
         return Answer::text(404, &format!("{host} is not a host of this stand-in\n"));
     };
@@ -427,6 +448,158 @@ async fn respond(shared: &Shared, method: &str, host: &str, path: &str) -> Answe
     match fetch(&shared.moto, &moto_path).await {
         Ok(answer) => answer,
         Err(e) => Answer::text(502, &format!("moto at {}: {e}\n", shared.moto)),
+    }
+}
+
+/// The suffix of every distribution's own domain.
+const CLOUDFRONT_DOMAIN: &str = ".cloudfront.net";
+
+impl Shared {
+    async fn aws(&self) -> &(aws_sdk_cloudfront::Client, aws_sdk_s3::Client) {
+        self.aws
+            .get_or_init(|| async {
+                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .region(aws_config::Region::new("us-east-1"))
+                    .endpoint_url(format!("http://{}", self.moto))
+                    .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                        "testing", "testing", None, None, "stand-in",
+                    ))
+                    .load()
+                    .await;
+                let s3 = aws_sdk_s3::config::Builder::from(&config)
+                    .force_path_style(true)
+                    .build();
+                (
+                    aws_sdk_cloudfront::Client::new(&config),
+                    aws_sdk_s3::Client::from_conf(s3),
+                )
+            })
+            .await
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request to a distribution's domain: its origin read as CloudFront
+/// reads it.
+async fn cloudfront(shared: &Shared, host: &str, path: &str) -> Result<Answer, BoxError> {
+    let (cf, s3) = shared.aws().await;
+    let list = cf.list_distributions().send().await?;
+    let summary = list
+        .distribution_list()
+        .map(|l| l.items().to_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.domain_name() == host);
+    let Some(summary) = summary else {
+        return Ok(Answer::text(
+            404,
+            &format!("no distribution serves {host}\n"),
+        ));
+    };
+    let got = cf.get_distribution().id(summary.id()).send().await?;
+    let d = got.distribution().ok_or("no distribution in the answer")?;
+    let config = d.distribution_config().ok_or("no configuration")?;
+    if !config.enabled() {
+        return Ok(Answer::text(403, "the distribution is disabled\n"));
+    }
+    let origin = config
+        .origins()
+        .and_then(|o| o.items().first())
+        .ok_or("no origin")?;
+    let Some(moto_path) = s3_path(origin.domain_name(), path) else {
+        return Ok(Answer::text(502, "the origin is not an S3 host\n"));
+    };
+    let oac = origin.origin_access_control_id().unwrap_or_default();
+    if oac.is_empty() {
+        return Ok(fetch(&shared.moto, &moto_path).await?);
+    }
+    let control = cf.get_origin_access_control().id(oac).send().await?;
+    let signs = control
+        .origin_access_control()
+        .and_then(|c| c.origin_access_control_config())
+        .is_some_and(|c| c.signing_behavior().as_str() == "always");
+    if !signs {
+        return Ok(fetch(&shared.moto, &moto_path).await?);
+    }
+    let (bucket, key) = moto_path
+        .trim_start_matches('/')
+        .split_once('/')
+        .ok_or("no object key")?;
+    let policy = match s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(p) => p.policy().unwrap_or_default().to_owned(),
+        Err(_) => String::new(),
+    };
+    let object_arn = format!("arn:aws:s3:::{bucket}/{key}");
+    if !lets_cloudfront_read(&policy, &object_arn, d.arn()) {
+        return Ok(Answer {
+            status: 403,
+            content_type: "application/xml".into(),
+            location: None,
+            body: b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
+                    <Message>Access Denied</Message></Error>"
+                .to_vec(),
+        });
+    }
+    match s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(o) => Ok(Answer {
+            status: 200,
+            content_type: o
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
+            location: None,
+            body: o.body.collect().await?.into_bytes().to_vec(),
+        }),
+        Err(_) => Ok(Answer::text(404, "no such object\n")),
+    }
+}
+
+/// Whether a bucket policy allows `cloudfront.amazonaws.com` to
+/// `s3:GetObject` `object_arn` on behalf of the distribution
+/// `distribution_arn`: an `Allow` for that service principal, the action
+/// (or `s3:*`), the object (or a `*` pattern ending that matches it), and
+/// any `StringEquals` on `AWS:SourceArn` equal to the distribution.
+pub fn lets_cloudfront_read(policy: &str, object_arn: &str, distribution_arn: &str) -> bool {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return false;
+    };
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let statements = list_of(&doc["Statement"]);
+    statements.iter().any(|st| {
+        let service = list(&st["Principal"]["Service"]);
+        let actions = list(&st["Action"]);
+        let resources = list(&st["Resource"]);
+        let source = &st["Condition"]["StringEquals"]["AWS:SourceArn"];
+        let conditions_ok = match st["Condition"].as_object() {
+            None => true,
+            Some(c) => c.len() == 1 && list(source).iter().any(|a| a == distribution_arn),
+        };
+        st["Effect"] == "Allow"
+            && service.iter().any(|s| s == "cloudfront.amazonaws.com")
+            && actions.iter().any(|a| a == "s3:GetObject" || a == "s3:*")
+            && resources.iter().any(|r| match r.strip_suffix('*') {
+                Some(start) => object_arn.starts_with(start),
+                None => r == object_arn,
+            })
+            && conditions_ok
+    })
+}
+
+fn list_of(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    match v {
+        serde_json::Value::Array(a) => a.clone(),
+        serde_json::Value::Null => Vec::new(),
+        one => vec![one.clone()],
     }
 }
 
