@@ -115,8 +115,9 @@ provider "irsa" {{
 
 def describe(entry):
     """(service, action) of one recorded request: the query `Action` for IAM
-    and STS, the `x-id` operation name where the SDK sends one, else the S3
-    method and target, e.g. `GET object` or `GET bucket?policy`."""
+    and STS, the `x-id` operation name where the SDK sends one, CloudFront's
+    reads by their resource path, else the S3 method and target, e.g.
+    `GET object` or `GET bucket?policy`."""
     auth = (entry.get("headers") or {}).get("Authorization", "")
     service = "unknown"
     if "Credential=" in auth:
@@ -135,6 +136,12 @@ def describe(entry):
     if "x-id" in params:  # the Rust SDK names the operation, e.g. x-id=GetObject
         return service, params["x-id"][0]
     path = parsed.path.strip("/")
+    if service == "cloudfront":  # a REST API: the resource in the path names the call
+        parts = path.split("/")
+        names = {"distribution": "GetDistribution", "origin-access-control": "GetOriginAccessControl"}
+        if entry.get("method") == "GET" and len(parts) == 3 and parts[1] in names:
+            return service, names[parts[1]]
+        return service, f"{entry.get('method', '?')} {'/'.join(parts[1:2])}"
     target = "object" if "/" in path else "bucket"
     sub = parsed.query.split("&")[0].split("=")[0] if parsed.query else ""
     return service, f"{entry.get('method', '?')} {target}" + (f"?{sub}" if sub else "")
