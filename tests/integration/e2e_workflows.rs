@@ -346,13 +346,19 @@ fn log_time(what: &str, version: TfVersion, started: Instant) {
     );
 }
 
-fn kubeadm_operator_generated_key(version: TfVersion) {
-    let moto = Moto::shared();
-    let rp = RelyingParty::emulator(&moto.endpoint());
-    let started = Instant::now();
-    let s = random_suffix();
-    let (cluster, bucket) = (format!("kubeadm-{s}"), format!("irsa-kubeadm-{s}"));
-    let ctx = format!("kubeadm, {version}");
+/// The steps of the kubeadm workflow's trust check.
+const KUBEADM_CHECKS: [&str; 4] = ["discovery", "jwks", "oidc_provider", "trust_policy"];
+
+/// The kubeadm workflow applied with a fresh key, the demo role and
+/// `hosting`, and its trust check passing.
+fn apply_kubeadm(
+    moto: &Moto,
+    version: TfVersion,
+    cluster: &str,
+    bucket: &str,
+    hosting: &str,
+    ctx: &str,
+) -> (Workdir, SigningKey) {
     let key = SigningKey::generate_rsa();
     let wd = workflow(moto, version, "kubeadm");
     wd.write("sa.pub", &key.public_key_pem());
@@ -364,15 +370,22 @@ fn kubeadm_operator_generated_key(version: TfVersion) {
             "bucket": bucket,
             "sa_public_key_file": "sa.pub",
             "roles": demo_roles(),
+            "hosting": hosting,
         }),
     );
     let applied = wd.apply_ok();
-    assert_trust_check(
-        &wd,
-        &applied,
-        &["discovery", "jwks", "oidc_provider", "trust_policy"],
-        &ctx,
-    );
+    assert_trust_check(&wd, &applied, &KUBEADM_CHECKS, ctx);
+    (wd, key)
+}
+
+fn kubeadm_operator_generated_key(version: TfVersion) {
+    let moto = Moto::shared();
+    let rp = RelyingParty::emulator(&moto.endpoint());
+    let started = Instant::now();
+    let s = random_suffix();
+    let (cluster, bucket) = (format!("kubeadm-{s}"), format!("irsa-kubeadm-{s}"));
+    let ctx = format!("kubeadm, {version}");
+    let (wd, key) = apply_kubeadm(moto, version, &cluster, &bucket, "s3", &ctx);
 
     let issuer = issuer_flag(&wd.output("apiserver_flags"));
     assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
@@ -421,27 +434,7 @@ fn kubeadm_behind_cloudfront(version: TfVersion) {
     let s = random_suffix();
     let (cluster, bucket) = (format!("kcf-{s}"), format!("irsa-kcf-{s}"));
     let ctx = format!("kubeadm behind CloudFront, {version}");
-    let key = SigningKey::generate_rsa();
-    let wd = workflow(moto, version, "kubeadm");
-    wd.write("sa.pub", &key.public_key_pem());
-    set_vars(
-        &wd,
-        moto,
-        json!({
-            "cluster_name": cluster,
-            "bucket": bucket,
-            "sa_public_key_file": "sa.pub",
-            "roles": demo_roles(),
-            "hosting": "cloudfront",
-        }),
-    );
-    let applied = wd.apply_ok();
-    assert_trust_check(
-        &wd,
-        &applied,
-        &["discovery", "jwks", "oidc_provider", "trust_policy"],
-        &ctx,
-    );
+    let (wd, _) = apply_kubeadm(moto, version, &cluster, &bucket, "cloudfront", &ctx);
     let issuer = issuer_flag(&wd.output("apiserver_flags"));
     assert_eq!(json!(issuer), wd.output("issuer_url"), "{ctx}");
     let host = issuer
@@ -473,12 +466,7 @@ fn kubeadm_behind_cloudfront(version: TfVersion) {
     let plan = wd.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
     assert_trust_check_warns(&wd, &plan, "discovery", &ctx);
     let repaired = wd.apply_ok();
-    assert_trust_check(
-        &wd,
-        &repaired,
-        &["discovery", "jwks", "oidc_provider", "trust_policy"],
-        &ctx,
-    );
+    assert_trust_check(&wd, &repaired, &KUBEADM_CHECKS, &ctx);
     destroy_and_confirm_gone(moto, &wd, &bucket, &[format!("{cluster}-demo")], &ctx);
 }
 per_version!(kubeadm_behind_cloudfront);
