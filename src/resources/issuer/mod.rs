@@ -13,6 +13,7 @@
 //! change and the next apply repairs it in place.
 
 mod apply;
+mod destroy;
 mod front;
 #[cfg(test)]
 mod front_tests;
@@ -192,7 +193,7 @@ impl ManagedResource<ProviderData> for Issuer {
         _: &CancellationToken,
         diags: &mut Diagnostics,
     ) -> Value {
-        apply::destroy(data, prior, diags).await
+        destroy::destroy(data, prior, diags).await
     }
 
     async fn import(
