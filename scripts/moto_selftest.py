@@ -74,6 +74,7 @@ def main():
     check_federated_principals(endpoint)
     check_unsigned_well_known(endpoint)
     check_cloudfront(endpoint)
+    check_role_details_pages(endpoint)
     print("moto self-test passed")
 
 
@@ -233,6 +234,33 @@ def check_cloudfront(endpoint):
         lambda: cf.delete_origin_access_control(Id=oac_id, IfMatch=oac_etag),
         "NoSuchOriginAccessControl",
     )
+
+
+def check_role_details_pages(endpoint):
+    """GetAccountAuthorizationDetails pages the roles: at most 100 a page,
+    each role once, the last page not truncated."""
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+    tag = uuid.uuid4().hex[:8]
+    made = {f"selftest-{tag}-{i}" for i in range(150)}
+    for name in made:
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
+    seen, pages, marker = [], 0, None
+    while True:
+        args = {"Filter": ["Role"], "MaxItems": 1000}
+        if marker:
+            args["Marker"] = marker
+        page = iam.get_account_authorization_details(**args)
+        pages += 1
+        check(len(page["RoleDetailList"]) <= 100, "a page of more than 100 roles")
+        seen += [r["RoleName"] for r in page["RoleDetailList"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+    check(pages >= 2, f"{len(seen)} roles in {pages} page(s)")
+    check(len(seen) == len(set(seen)), "a role in two pages")
+    check(made <= set(seen), "a role missing from the pages")
+    for name in made:
+        iam.delete_role(RoleName=name)
 
 
 def expect_error(call, code):

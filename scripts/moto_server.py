@@ -268,6 +268,39 @@ def patch_cloudfront():
     )
 
 
+def patch_account_authorization_details_pages():
+    """Page GetAccountAuthorizationDetails as AWS does.
+
+    Moto answers with every entity in one page, ignores `MaxItems` and
+    `Marker`, and always says `IsTruncated: false`. AWS pages the answer, and
+    returns fewer than `MaxItems` when the entities are large (their policy
+    documents come inline). The wrapper pages the roles, at most
+    `min(MaxItems, 100)` to a page (100 is IAM's default page size), with the
+    offset as the marker, so that a listing of a few hundred roles takes
+    several pages. Users, groups and policies are left as moto gives them.
+    """
+    from moto.iam.responses import IamResponse
+    from moto.core.responses import ActionResult
+
+    original = IamResponse.get_account_authorization_details
+
+    def get_account_authorization_details(self):
+        answer = original(self)
+        result = dict(answer.result) if hasattr(answer, "result") else None
+        if result is None:
+            return answer
+        roles = list(result.get("RoleDetailList") or [])
+        size = min(int(self._get_param("MaxItems") or 100), 100)
+        start = int(self._get_param("Marker") or 0)
+        result["RoleDetailList"] = roles[start:start + size]
+        if start + size < len(roles):
+            result["IsTruncated"] = True
+            result["Marker"] = str(start + size)
+        return ActionResult(result)
+
+    IamResponse.get_account_authorization_details = get_account_authorization_details
+
+
 def stop_on_stdin_eof():
     while sys.stdin.buffer.read(4096):
         pass
@@ -288,6 +321,7 @@ def main():
     patch_federated_principal_check()
     patch_unsigned_well_known_paths()
     patch_cloudfront()
+    patch_account_authorization_details_pages()
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,

@@ -11,6 +11,9 @@ pub struct ProviderData {
     pub aws: aws::Clients,
     /// `default_tags` and `ignore_tags`.
     pub tags: TagConfig,
+    /// Role refreshes, answered from one shared listing of the account's
+    /// roles where that is cheaper.
+    pub role_reads: aws::role_listing::RoleReads,
     pub terraform_version: String,
 }
 

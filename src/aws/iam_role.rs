@@ -72,7 +72,7 @@ fn tags_of(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
     (!tags.is_empty()).then(|| super::iam_tags(tags))
 }
 
-fn role_info(role: &aws_sdk_iam::types::Role) -> RoleInfo {
+pub(super) fn role_info(role: &aws_sdk_iam::types::Role) -> RoleInfo {
     RoleInfo {
         name: role.role_name().to_owned(),
         arn: role.arn().to_owned(),

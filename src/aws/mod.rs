@@ -18,6 +18,7 @@ pub mod http;
 pub mod iam_role;
 pub mod oidc_provider;
 pub mod retry;
+pub mod role_listing;
 pub mod s3;
 pub mod sts;
 

@@ -25,6 +25,9 @@ pub use schema::schema;
 pub use settings::settings;
 use settings::{check_account, http_args, tag_config, validate_auth, validate_endpoint};
 
+/// The provider attribute that turns the shared role listing off.
+pub(crate) const SKIP_ROLE_LISTING: &str = "skip_role_listing";
+
 pub(crate) const ENDPOINT_SERVICES: [(&str, &str); 4] = [
     ("s3", "S3"),
     ("iam", "IAM"),
@@ -120,6 +123,9 @@ impl crate::tfplugin::Provider for IrsaProvider {
         Some(ProviderData {
             aws,
             tags: tag_config(config),
+            role_reads: aws::role_listing::RoleReads::new(
+                config.attr(SKIP_ROLE_LISTING).as_bool() != Some(true),
+            ),
             terraform_version: terraform_version.to_owned(),
         })
     }

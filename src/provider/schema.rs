@@ -4,7 +4,7 @@ use crate::aws;
 use crate::domain::aws_config as aws_rules;
 use crate::tfplugin::{Attribute, Block, BlockNesting, Mode, NestedBlock, Schema, Type};
 
-use super::ENDPOINT_SERVICES;
+use super::{ENDPOINT_SERVICES, SKIP_ROLE_LISTING};
 
 pub fn schema() -> Schema {
     let endpoints = Block {
@@ -55,6 +55,17 @@ pub fn schema() -> Schema {
                     Mode::Optional,
                     "Send S3 API calls path-style (`https://host/bucket/key`), as most S3-compatible servers need. \
                      Default `false`.",
+                ),
+                Attribute::new(
+                    SKIP_ROLE_LISTING,
+                    Type::Bool,
+                    Mode::Optional,
+                    "Refresh each `irsa_role` with its own calls (`GetRole`, `ListAttachedRolePolicies`, \
+                     `ListRolePolicies`, and `GetRolePolicy` per inline policy) instead of from one shared, paged \
+                     listing of the account's roles (`ListRoles` and `GetAccountAuthorizationDetails`). The listing \
+                     makes a plan of hundreds of roles cost a handful of IAM calls; set this to `true` where the \
+                     credentials may not call `iam:ListRoles` or `iam:GetAccountAuthorizationDetails`, to keep the \
+                     denied calls (one per plan) out of CloudTrail. Default `false`.",
                 ),
             ]
             .into_iter()

@@ -281,6 +281,12 @@ fn redact_after(text: &str, key: &str) -> String {
         let after_key = pos + key.len();
         out.push_str(&text[i..after_key]);
         let bytes = text.as_bytes();
+        // `Authorization` inside a word is an operation's name
+        // (`GetAccountAuthorizationDetails`), not a header.
+        if key == "authorization" && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
+            i = after_key;
+            continue;
+        }
         let mut j = after_key;
         while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ' | b'\\') {
             j += 1;
@@ -480,6 +486,9 @@ mod tests {
         }
         // What is not secret stays readable.
         let plain = "GET /openid/v1/jwks 200 in 12 ms; -----BEGIN PUBLIC KEY----- kept";
+        let call = "AWS call IAM.GetAccountAuthorizationDetails: HTTP 200 in 15 ms";
+        assert_eq!(redact(call), call);
+        assert!(!redact("authorization: AWS4-HMAC-SHA256 Credential=AKIA").contains("AKIA"));
         assert_eq!(redact(plain), plain);
         assert_eq!(redact("no token here"), "no token here");
     }

@@ -424,16 +424,19 @@ fn attachments_inline_policies_and_drift_of_every_attribute_are_repaired(version
 }
 per_version!(attachments_inline_policies_and_drift_of_every_attribute_are_repaired);
 
+/// With `skip_role_listing = true`; `e2e_role_listing` counts the calls of
+/// the shared listing.
 fn a_refresh_costs_three_calls_per_role_plus_one_per_inline_policy(version: TfVersion) {
     let moto = Moto::start();
     let s = random_suffix();
     let provider = oidc_provider(&moto, &format!("count-{s}.example.com"));
     let policy = moto.managed_policy(&format!("count-{s}"), "s3:GetObject");
-    let wd = workdir(
-        &moto,
-        version,
+    let mut wd = Workdir::new(version, Install::DevOverrides);
+    wd.envs(moto.env());
+    wd.write(
+        "main.tf",
         &format!(
-            r#"
+            r#"{}
 resource "irsa_role" "plain" {{
   name              = "count-plain-{s}"
   oidc_provider_arn = "{provider}"
@@ -451,7 +454,12 @@ resource "irsa_role" "inline" {{
     two = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "s3:PutObject", Resource = "*" }}] }})
   }}
 }}
-"#
+"#,
+            provider_block(&moto).replacen(
+                "s3_use_path_style = true",
+                "s3_use_path_style = true\n  skip_role_listing = true",
+                1
+            )
         ),
     );
     wd.apply_ok();

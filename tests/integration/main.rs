@@ -18,6 +18,7 @@ mod e2e_ownership;
 mod e2e_provider_config;
 mod e2e_release;
 mod e2e_role;
+mod e2e_role_listing;
 mod e2e_tags;
 mod e2e_trust_check;
 mod e2e_webhook;

@@ -32,6 +32,7 @@ async fn read(config: &Value) -> (Value, Diagnostics) {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.11.0".into(),
     };
     let mut diags = Diagnostics::new();

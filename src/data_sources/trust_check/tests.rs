@@ -141,6 +141,7 @@ async fn an_unreachable_issuer_fails_at_discovery_and_keeps_no_token() {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.0.3".into(),
     };
     let c = config(vec![

@@ -265,6 +265,7 @@ async fn provider_data(region: Option<&str>) -> ProviderData {
     ProviderData {
         aws,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.11.0".into(),
     }
 }

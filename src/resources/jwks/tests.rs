@@ -54,6 +54,7 @@ async fn data_in(version: &str, region: Option<&str>) -> ProviderData {
     ProviderData {
         aws: crate::aws::connect(&settings).await,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: version.into(),
     }
 }

@@ -157,6 +157,7 @@ pub async fn create(data: &ProviderData, change: Change<'_>, diags: &mut Diagnos
             return Value::Null;
         }
     };
+    data.role_reads.written(&name);
     let trust_policy = wanted.trust_policy.clone().unwrap_or_default();
     let path = planned
         .path
@@ -208,6 +209,7 @@ pub async fn update(data: &ProviderData, change: Change<'_>, diags: &mut Diagnos
         }
     };
     let name = prior.name.clone().unwrap_or_default();
+    data.role_reads.written(&name);
     let state = RoleModel {
         id: prior.id.clone(),
         name: prior.name.clone(),
@@ -234,6 +236,7 @@ pub async fn delete(
     let Some(name) = model.name.as_deref() else {
         return Value::Null;
     };
+    data.role_reads.written(name);
     let result = tokio::select! {
         r = iam_role::delete_role(&data.aws.iam, name) => r.map_err(|e| e.to_diagnostic()),
         _ = stop.cancelled() => Err(Stopped.diagnostic()),

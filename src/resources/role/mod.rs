@@ -8,9 +8,13 @@
 //! boundary and the session duration are managed exclusively: whatever
 //! changes them out of band shows as drift and is put back in place.
 //!
-//! A refresh costs `GetRole` (which carries the trust policy, tags, boundary
-//! and session duration), `ListAttachedRolePolicies` and `ListRolePolicies`,
-//! plus one `GetRolePolicy` per inline policy.
+//! A refresh is answered from one listing of the account's roles that all
+//! the process's reads share (`ListRoles` and
+//! `GetAccountAuthorizationDetails`, see [`crate::aws::role_listing`]). A
+//! role the listing does not hold, one this process wrote, and every role
+//! under `skip_role_listing` cost `GetRole` (which carries the trust policy,
+//! tags, boundary and session duration), `ListAttachedRolePolicies` and
+//! `ListRolePolicies`, plus one `GetRolePolicy` per inline policy.
 
 mod apply;
 pub mod model;
@@ -19,7 +23,6 @@ pub mod schema;
 #[cfg(test)]
 mod tests;
 
-use crate::aws::iam_role;
 use crate::context::ProviderData;
 use crate::domain::role as rules;
 use crate::domain::service_account::{self, ServiceAccountPattern};
@@ -57,6 +60,19 @@ fn validate_name_settings(config: &Value, diags: &mut Diagnostics) {
             .at(AttrPath::attr(NAME_PREFIX)),
         );
     }
+}
+
+/// The one warning of a process whose credentials may not list roles.
+fn listing_denied(permission: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "Roles refreshed one at a time",
+        format!(
+            "Listing the account's roles was denied, so each `irsa_role` is refreshed with its own IAM calls (3 or \
+             more per role). Allow `iam:ListRoles` and `iam:GetAccountAuthorizationDetails` (here {permission} was \
+             denied) to refresh hundreds of roles in a handful of calls, or set `skip_role_listing = true` in the \
+             provider block to stop trying."
+        ),
+    )
 }
 
 /// Checks across attributes, on the known values of a configuration.
@@ -136,7 +152,11 @@ impl ManagedResource<ProviderData> for Role {
     ) -> Option<Value> {
         let model = RoleModel::from_value(&state);
         let name = model.name.as_deref().or(model.id.as_deref())?;
-        match iam_role::read_role(&data.aws.iam, name).await {
+        let read = data.role_reads.read(&data.aws.iam, name).await;
+        if let Some(permission) = read.denied {
+            diags.push(listing_denied(permission));
+        }
+        match read.role {
             Ok(Some(live)) => Some(RoleModel::from_live(&live, &model, &data.tags).to_value()),
             Ok(None) => None,
             Err(e) => {

@@ -83,6 +83,7 @@ async fn plan_tagged(prior: &Value, config: &Value, tags: TagConfig) -> (Planned
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
         tags,
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.11.0".into(),
     };
     let mut diags = Diagnostics::new();
@@ -223,6 +224,7 @@ async fn an_imported_generated_name_plans_clean_with_its_name_its_prefix_or_both
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.11.0".into(),
     };
     let name = rules::generated_name("app-", 1_795_426_024, 0, 7);
@@ -302,6 +304,7 @@ async fn an_imported_role_gets_its_inputs_from_the_trust_policy() {
     let data = ProviderData {
         aws: crate::aws::connect(&Default::default()).await,
         tags: crate::domain::tags::TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         terraform_version: "1.11.0".into(),
     };
     let imported = role()
@@ -342,6 +345,7 @@ async fn a_stop_before_the_role_exists_creates_nothing() {
     let data = ProviderData {
         // Nowhere to call: the stop must come first.
         tags: TagConfig::none(),
+        role_reads: crate::aws::role_listing::RoleReads::new(true),
         aws: crate::aws::connect(&crate::aws::Settings {
             region: Some("us-east-1".into()),
             endpoints: crate::aws::Endpoints {

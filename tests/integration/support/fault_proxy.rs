@@ -7,6 +7,8 @@
 //! - [`Fault::DropAnswer`]: pass the call on, let moto carry it out, and
 //!   close the connection before the answer reaches the provider — the call
 //!   is done, but the provider never hears;
+//! - [`Fault::Denied`]: answer as IAM does to a caller without the
+//!   permission (HTTP 403, `AccessDenied`), without passing the call on;
 //! - [`Fault::Hold`]: keep the call waiting until [`FaultProxy::release`],
 //!   so that a test can interrupt Terraform in the middle of an apply.
 //!
@@ -28,6 +30,7 @@ pub enum Fault {
     Status500,
     Close,
     DropAnswer,
+    Denied,
     Hold,
 }
 
@@ -161,6 +164,24 @@ impl FaultProxy {
             }
             Some(Fault::Close) => {
                 let _ = client.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Some(Fault::Denied) => {
+                let action = call.split(':').nth(1).unwrap_or_default();
+                let body = format!(
+                    "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+                     <Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/test is not authorized \
+                     to perform: iam:{action} on resource: arn:aws:iam::123456789012:role/</Message></Error>\
+                     <RequestId>denied-by-the-fault-proxy</RequestId></ErrorResponse>"
+                );
+                client.write_all(
+                    format!(
+                        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                )?;
                 return Ok(());
             }
             Some(Fault::Hold) => self.hold(),
