@@ -42,7 +42,7 @@ resource "irsa_jwks" "bench" {
   public_keys_pem = [file("sa.pub")]
 }
 """),
-    ("irsa_role", "irsa_role", 3, """
+    ("irsa_role", "irsa_role", 2, """
 resource "irsa_role" "bench" {
   name              = "irsa-bench-calls"
   oidc_provider_arn = "{arn}"

@@ -1,5 +1,7 @@
 """Scale: plan and apply time for N irsa_roles against the emulator, each
-against the floor `total calls × median single-call latency ÷ parallelism`."""
+against the floor `total calls × median single-call latency ÷ parallelism`.
+Plans are measured twice, with the shared role listing and with
+`skip_role_listing = true` (per-role reads), on the same state."""
 
 import multiprocessing
 import sys
@@ -97,29 +99,104 @@ def concurrent_get_role(moto, clients, calls):
     return (max(finished) - start) * 1000 / (per_client * clients)
 
 
-def scale(binary_dir, moto, sizes, latency_ms, null_dir):
+def listing_latency(moto, runs=5):
+    """Milliseconds per first page of ListRoles (1,000 asked) and of
+    GetAccountAuthorizationDetails for roles (100 a page from the
+    launcher), through boto3, median of `runs`, with the roles that exist
+    now."""
+    iam = moto.client("iam")
+    out = {}
+    for name, call in (("ListRoles", lambda: iam.list_roles(MaxItems=1000)),
+                       ("GetAccountAuthorizationDetails",
+                        lambda: iam.get_account_authorization_details(Filter=["Role"], MaxItems=1000))):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        out[name] = sorted(times)[len(times) // 2]
+    return out
+
+
+SKIP_LISTING = "  skip_role_listing = true\n"
+
+
+def provider_block(moto, listing):
+    """The provider block, with the shared role listing or without."""
+    block = moto.provider_block()
+    if listing:
+        return block
+    return block.replace("  s3_use_path_style = true\n", "  s3_use_path_style = true\n" + SKIP_LISTING, 1)
+
+
+def timed(moto, tf, *args):
+    """Runs `terraform ARGS` with the recorder on; returns seconds and the
+    recorded calls."""
+    moto.start_recording()
+    seconds, _ = tf.run(*args, "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
+    return seconds, moto.stop_recording()
+
+
+def plan_both_ways(moto, tf, body, var):
+    """`terraform plan` of the same state with the listing, then with
+    per-role reads. Returns {"listing": ..., "own": ...}, each with seconds,
+    calls and the recorded requests."""
+    result = {}
+    for key, listing in (("listing", True), ("own", False)):
+        tf.write("main.tf", provider_block(moto, listing) + body)
+        seconds, calls = timed(moto, tf, "plan", var)
+        result[key] = {"seconds": seconds, "calls": len(calls), "recorded": calls}
+    tf.write("main.tf", provider_block(moto, True) + body)
+    return result
+
+
+def small_plans(binary_dir, moto, arn, sizes, others):
+    """Plans of a few roles in an account that holds `others` roles more:
+    what the listing costs where it cannot pay for itself."""
+    rows = []
+    for k in sizes:
+        with TerraformDir({IRSA_SOURCE: binary_dir}, moto.env()) as tf:
+            body = ROLES.replace("irsa-bench-%d-", "irsa-bench-small-%d-") % (k, arn)
+            tf.write("main.tf", provider_block(moto, True) + body)
+            var = f"-var=n={k}"
+            timed(moto, tf, "apply", "-auto-approve", var)
+            row = {"n": k, "others": others, **plan_both_ways(moto, tf, body, var)}
+            tf.run("destroy", "-auto-approve", "-input=false", "-no-color", var)
+        print(f"bench: {k} roles among {others}: listing {row['listing']['calls']} calls, "
+              f"own reads {row['own']['calls']} calls", file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
+def scale(binary_dir, moto, sizes, latency_ms, null_dir, small=(1, 3, 10)):
     """For each N: a fresh state, a timed apply creating N roles, a timed
-    plan refreshing them, then a destroy. Then the same with N
-    null_resources of hashicorp/null (from `null_dir`), which call nothing:
-    Terraform's own cost for N resources. Returns one dict per N."""
+    plan refreshing them with the listing and one with per-role reads, then
+    a destroy. While the largest N exists, plans of `small` numbers of roles
+    beside it. Then the same with N null_resources of hashicorp/null (from
+    `null_dir`), which call nothing: Terraform's own cost for N resources.
+    Returns one dict per N, and the small plans' rows."""
     arn = moto.client("iam").create_open_id_connect_provider(
         Url=OIDC_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["9" * 40])["OpenIDConnectProviderArn"]
     par = f"-parallelism={PARALLELISM}"
-    rows = []
+    rows, small_rows = [], []
     for n in sizes:
         with TerraformDir({IRSA_SOURCE: binary_dir}, moto.env()) as tf:
-            tf.write("main.tf", moto.provider_block() + ROLES % (n, arn))
+            body = ROLES % (n, arn)
+            tf.write("main.tf", provider_block(moto, True) + body)
             var = f"-var=n={n}"
             row = {"n": n}
-            for step, args in (("apply", ["apply", "-auto-approve"]), ("plan", ["plan"])):
-                moto.start_recording()
-                seconds, _ = tf.run(*args, "-input=false", "-no-color", par, var)
-                calls = len(moto.stop_recording())
-                floor = calls * latency_ms / 1000 / PARALLELISM
-                row[step] = {"seconds": seconds, "calls": calls, "floor": floor,
-                             "ratio": seconds / floor if floor else float("inf")}
-                print(f"bench: {n} roles {step}: {seconds:.1f} s, {calls} calls, floor {floor:.2f} s",
-                      file=sys.stderr)
+            seconds, calls = timed(moto, tf, "apply", "-auto-approve", var)
+            row["apply"] = {"seconds": seconds, "calls": len(calls), "recorded": calls}
+            row.update(plan_both_ways(moto, tf, body, var))
+            for key in ("apply", "listing", "own"):
+                step = row[key]
+                step["floor"] = step["calls"] * latency_ms / 1000 / PARALLELISM
+                step["ratio"] = step["seconds"] / step["floor"] if step["floor"] else float("inf")
+                print(f"bench: {n} roles {key}: {step['seconds']:.1f} s, {step['calls']} calls, "
+                      f"floor {step['floor']:.2f} s", file=sys.stderr)
+            if n == max(sizes):
+                row["page_ms"] = listing_latency(moto)
+                small_rows = small_plans(binary_dir, moto, arn, small, n)
             tf.run("destroy", "-auto-approve", "-input=false", "-no-color", par, var)
         with TerraformDir({NULL_SOURCE: null_dir}) as tf:
             tf.write("main.tf", NULLS)
@@ -128,5 +205,4 @@ def scale(binary_dir, moto, sizes, latency_ms, null_dir):
         print(f"bench: {n} null_resources: apply {row['null_apply']:.1f} s, plan {row['null_plan']:.1f} s",
               file=sys.stderr)
         rows.append(row)
-    return rows
-
+    return rows, small_rows

@@ -11,7 +11,9 @@
 //! - a role the listing lacks (its pages cost more than the plan's reads
 //!   would) is read on its own, never reported deleted for that; a role
 //!   deleted outside is;
-//! - denied listing calls fall back to per-role reads with one warning.
+//! - denied listing calls fall back to per-role reads with one warning;
+//! - in process, a role the process wrote is read on its own, never from
+//!   the listing taken before the write.
 
 use std::collections::BTreeMap;
 
@@ -428,3 +430,60 @@ resource "irsa_role" "r" {{
     wd.destroy_ok();
 }
 per_version!(denied_listing_falls_back_with_one_warning);
+
+/// In process, through the real SDK: a role this process wrote is read with
+/// its own calls, not from the listing taken before the write.
+#[tokio::test]
+async fn a_role_written_by_this_process_is_not_answered_from_the_listing() {
+    use irsa::aws::role_listing::RoleReads;
+    use irsa::aws::{Endpoints, Settings, StaticKeys};
+
+    let moto = Moto::start();
+    let s = random_suffix();
+    moto.boto(&format!(
+        "for n in ('a', 'b'):\n    iam.create_role(RoleName=f'{s}-{{n}}', AssumeRolePolicyDocument='{{}}', \
+         Description='before')\nout = None"
+    ));
+    let clients = irsa::aws::connect(&Settings {
+        region: Some("us-east-1".into()),
+        endpoints: Endpoints {
+            iam: Some(moto.endpoint()),
+            ..Default::default()
+        },
+        static_keys: Some(StaticKeys {
+            access_key: "testing".into(),
+            secret_key: "testing".to_owned().into(),
+            token: None,
+        }),
+        ..Default::default()
+    })
+    .await;
+    let reads = RoleReads::new(true);
+    let a = reads.read(&clients.iam, &format!("{s}-a")).await;
+    assert!(a.listed);
+    assert_eq!(
+        a.role.unwrap().unwrap().role.description.as_deref(),
+        Some("before")
+    );
+
+    // Changed since the listing: by this process (noted), and by another.
+    moto.boto(&format!(
+        "for n in ('a', 'b'):\n    iam.update_role(RoleName=f'{s}-{{n}}', Description='after', \
+         MaxSessionDuration=3600)\nout = None"
+    ));
+    reads.written(&format!("{s}-a"));
+    let a = reads.read(&clients.iam, &format!("{s}-a")).await;
+    assert!(!a.listed, "a role this process wrote is read on its own");
+    assert_eq!(
+        a.role.unwrap().unwrap().role.description.as_deref(),
+        Some("after")
+    );
+    // One listing per process: another's change since is not seen until the
+    // next plan, as with any refresh taken a moment earlier.
+    let b = reads.read(&clients.iam, &format!("{s}-b")).await;
+    assert!(b.listed);
+    assert_eq!(
+        b.role.unwrap().unwrap().role.description.as_deref(),
+        Some("before")
+    );
+}
