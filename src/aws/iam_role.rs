@@ -212,23 +212,34 @@ pub async fn get_inline_policy(
 }
 
 /// Read a role and everything attached to it: `GetRole`,
-/// `ListAttachedRolePolicies`, `ListRolePolicies`, then one `GetRolePolicy`
-/// per inline policy. `None` when the role does not exist (also when it
-/// vanishes between the calls).
+/// `ListAttachedRolePolicies` and `ListRolePolicies` at once, then the
+/// inline policies' `GetRolePolicy`, at once. `None` when the role does not
+/// exist (also when it vanishes between the calls).
 pub async fn read_role(iam: &Client, name: &str) -> Result<Option<LiveRole>, AwsError> {
-    let Some(role) = get_role(iam, name).await? else {
+    let (role, attached, names) = tokio::join!(
+        get_role(iam, name),
+        list_attached_policies(iam, name),
+        list_inline_policy_names(iam, name)
+    );
+    let Some(role) = role? else {
         return Ok(None);
     };
-    let Some(policy_arns) = found(list_attached_policies(iam, name).await)? else {
+    let Some(policy_arns) = found(attached)? else {
         return Ok(None);
     };
-    let Some(names) = found(list_inline_policy_names(iam, name).await)? else {
+    let Some(names) = found(names)? else {
         return Ok(None);
     };
+    let docs = futures_util::future::join_all(
+        names
+            .iter()
+            .map(|policy| get_inline_policy(iam, name, policy)),
+    )
+    .await;
     let mut inline_policies = BTreeMap::new();
-    for policy in names {
+    for (policy, doc) in names.into_iter().zip(docs) {
         // A policy deleted since the listing is simply not there.
-        if let Some(doc) = get_inline_policy(iam, name, &policy).await? {
+        if let Some(doc) = doc? {
             inline_policies.insert(policy, doc);
         }
     }
