@@ -3,8 +3,12 @@ against the floor `total calls × median single-call latency ÷ parallelism`.
 Plans are measured twice, with the shared role listing and with
 `skip_role_listing = true` (per-role reads), on the same state."""
 
+import json
 import multiprocessing
+import os
+import pathlib
 import sys
+import tempfile
 import time
 
 from common import IRSA_SOURCE, NULL_SOURCE, TerraformDir
@@ -99,6 +103,24 @@ def concurrent_get_role(moto, clients, calls):
     return (max(finished) - start) * 1000 / (per_client * clients)
 
 
+def object_bytes(tf):
+    """Mean size in bytes of the resources' attributes in the state file
+    (JSON, as Terraform keeps them)."""
+    state = json.loads((tf.path / "terraform.tfstate").read_text())
+    sizes = [len(json.dumps(i["attributes"], separators=(",", ":")))
+             for r in state["resources"] for i in r["instances"]]
+    return round(sum(sizes) / len(sizes)) if sizes else 0
+
+
+def sized_nulls(size):
+    """NULLS with a `triggers` value padded so that each object's attributes
+    take about `size` bytes."""
+    base = len('{"id":"1234567890123456789","triggers":{"index":"0","pad":""}}')
+    pad = "x" * max(size - base, 0)
+    return NULLS.replace("triggers = { index = count.index }",
+                         f'triggers = {{ index = count.index, pad = "{pad}" }}')
+
+
 def listing_latency(moto, runs=5):
     """Milliseconds per first page of ListRoles (1,000 asked) and of
     GetAccountAuthorizationDetails for roles (100 a page from the
@@ -129,23 +151,57 @@ def provider_block(moto, listing):
     return block.replace("  s3_use_path_style = true\n", "  s3_use_path_style = true\n" + SKIP_LISTING, 1)
 
 
-def timed(moto, tf, *args):
+CPU_WRAPPER = """#!/bin/sh
+# Runs the real provider under time(1), appending its CPU seconds.
+exec /usr/bin/time -f "%U %S" -a -o {out} {binary} "$@"
+"""
+
+
+class ProviderCpu:
+    """A directory holding a `terraform-provider-irsa` that runs the real one
+    under /usr/bin/time, so that each command's provider CPU time (user +
+    system, over every provider process Terraform started) can be read."""
+
+    def __init__(self, binary_dir, workdir):
+        self.dir = workdir / "cpu-plugin"
+        self.dir.mkdir()
+        self.out = workdir / "cpu.txt"
+        wrapper = self.dir / "terraform-provider-irsa"
+        wrapper.write_text(CPU_WRAPPER.format(out=self.out, binary=pathlib.Path(binary_dir) / "terraform-provider-irsa"))
+        wrapper.chmod(0o755)
+
+    def take(self):
+        """CPU seconds since the last take."""
+        if not self.out.exists():
+            return 0.0
+        total = sum(float(x) for line in self.out.read_text().splitlines()
+                    for x in line.split()[:2] if line[:1].isdigit())
+        self.out.unlink()
+        return total
+
+
+def timed(moto, tf, *args, cpu=None):
     """Runs `terraform ARGS` with the recorder on; returns seconds and the
-    recorded calls."""
+    recorded calls (and with `cpu`, the provider's CPU seconds)."""
+    if cpu:
+        cpu.take()
     moto.start_recording()
     seconds, _ = tf.run(*args, "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
-    return seconds, moto.stop_recording()
+    calls = moto.stop_recording()
+    if cpu:
+        return seconds, calls, cpu.take()
+    return seconds, calls
 
 
-def plan_both_ways(moto, tf, body, var):
+def plan_both_ways(moto, tf, body, var, cpu=None):
     """`terraform plan` of the same state with the listing, then with
     per-role reads. Returns {"listing": ..., "own": ...}, each with seconds,
-    calls and the recorded requests."""
+    calls and the recorded requests (and with `cpu`, the provider's CPU)."""
     result = {}
     for key, listing in (("listing", True), ("own", False)):
         tf.write("main.tf", provider_block(moto, listing) + body)
-        seconds, calls = timed(moto, tf, "plan", var)
-        result[key] = {"seconds": seconds, "calls": len(calls), "recorded": calls}
+        seconds, calls, *used = timed(moto, tf, "plan", var, cpu=cpu)
+        result[key] = {"seconds": seconds, "calls": len(calls), "recorded": calls, "cpu": used[0] if used else None}
     tf.write("main.tf", provider_block(moto, True) + body)
     return result
 
@@ -179,15 +235,18 @@ def scale(binary_dir, moto, sizes, latency_ms, null_dir, small=(1, 3, 10)):
         Url=OIDC_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["9" * 40])["OpenIDConnectProviderArn"]
     par = f"-parallelism={PARALLELISM}"
     rows, small_rows = [], []
+    scratch = tempfile.TemporaryDirectory(prefix="irsa-bench-cpu-")
+    cpu = ProviderCpu(binary_dir, pathlib.Path(scratch.name)) if os.access("/usr/bin/time", os.X_OK) else None
     for n in sizes:
-        with TerraformDir({IRSA_SOURCE: binary_dir}, moto.env()) as tf:
+        with TerraformDir({IRSA_SOURCE: cpu.dir if cpu else binary_dir}, moto.env()) as tf:
             body = ROLES % (n, arn)
             tf.write("main.tf", provider_block(moto, True) + body)
             var = f"-var=n={n}"
             row = {"n": n}
-            seconds, calls = timed(moto, tf, "apply", "-auto-approve", var)
-            row["apply"] = {"seconds": seconds, "calls": len(calls), "recorded": calls}
-            row.update(plan_both_ways(moto, tf, body, var))
+            seconds, calls, *used = timed(moto, tf, "apply", "-auto-approve", var, cpu=cpu)
+            row["apply"] = {"seconds": seconds, "calls": len(calls), "recorded": calls, "cpu": used[0] if used else None}
+            row["object_bytes"] = object_bytes(tf)
+            row.update(plan_both_ways(moto, tf, body, var, cpu=cpu))
             for key in ("apply", "listing", "own"):
                 step = row[key]
                 step["floor"] = step["calls"] * latency_ms / 1000 / PARALLELISM
@@ -202,7 +261,16 @@ def scale(binary_dir, moto, sizes, latency_ms, null_dir, small=(1, 3, 10)):
             tf.write("main.tf", NULLS)
             row["null_apply"], _ = tf.run("apply", "-auto-approve", "-input=false", "-no-color", par, var)
             row["null_plan"], _ = tf.run("plan", "-input=false", "-no-color", par, var)
-        print(f"bench: {n} null_resources: apply {row['null_apply']:.1f} s, plan {row['null_plan']:.1f} s",
+        # The same, with each null_resource's state as large as an
+        # irsa_role's: Terraform copies the whole state after each
+        # resource it applies, so its own time grows with the objects' size.
+        with TerraformDir({NULL_SOURCE: null_dir}) as tf:
+            tf.write("main.tf", sized_nulls(row["object_bytes"]))
+            row["sized_apply"], _ = tf.run("apply", "-auto-approve", "-input=false", "-no-color", par, var)
+            row["sized_plan"], _ = tf.run("plan", "-input=false", "-no-color", par, var)
+        print(f"bench: {n} null_resources: apply {row['null_apply']:.1f} s, plan {row['null_plan']:.1f} s; "
+              f"of {row['object_bytes']} bytes: apply {row['sized_apply']:.1f} s, plan {row['sized_plan']:.1f} s",
               file=sys.stderr)
         rows.append(row)
+    scratch.cleanup()
     return rows, small_rows
