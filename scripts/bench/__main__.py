@@ -234,7 +234,8 @@ def scale_section(rows, small_rows, latencies, latency, served):
         f"The emulator under load: with {par} boto3 client processes calling GetRole at once, it serves one call "
         f"per {served:.2f} ms of wall time, against {latency / par:.2f} ms that the floor assumes (single-call "
         f"latency ÷ {par}); moto is one Python process. Bound = the null time + calls × {served:.2f} ms: what "
-        "this machine can reach for those calls. Provider CPU: user + system seconds of every provider process "
+        f"this machine can reach for those calls. Each plan is run {scale.PLAN_RUNS} times and the median "
+        "shown (with its provider CPU and calls); an apply runs once. Provider CPU: user + system seconds of every provider process "
         "Terraform started for the command, from /usr/bin/time around the provider.",
         "",
         "### Plan",

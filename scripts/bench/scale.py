@@ -14,6 +14,9 @@ import time
 from common import IRSA_SOURCE, NULL_SOURCE, TerraformDir
 
 PARALLELISM = 10
+# Plans change nothing, so each is run this many times and the median
+# reported: on a 2-core machine one run varies by a few tenths of a second.
+PLAN_RUNS = 3
 OIDC_URL = "https://irsa-bench-scale.s3.us-east-1.amazonaws.com/cluster"
 
 ROLES = """
@@ -200,10 +203,18 @@ def plan_both_ways(moto, tf, body, var, cpu=None):
     result = {}
     for key, listing in (("listing", True), ("own", False)):
         tf.write("main.tf", provider_block(moto, listing) + body)
-        seconds, calls, *used = timed(moto, tf, "plan", var, cpu=cpu)
-        result[key] = {"seconds": seconds, "calls": len(calls), "recorded": calls, "cpu": used[0] if used else None}
+        runs = [timed(moto, tf, "plan", var, cpu=cpu) for _ in range(PLAN_RUNS)]
+        seconds, calls, *used = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+        result[key] = {"seconds": seconds, "calls": len(calls), "recorded": calls, "cpu": used[0] if used else None,
+                       "all_seconds": [r[0] for r in runs]}
     tf.write("main.tf", provider_block(moto, True) + body)
     return result
+
+
+def median_plan(tf, *args):
+    """Median seconds of PLAN_RUNS `terraform plan`s."""
+    runs = sorted(tf.run("plan", "-input=false", "-no-color", *args)[0] for _ in range(PLAN_RUNS))
+    return runs[len(runs) // 2]
 
 
 def small_plans(binary_dir, moto, arn, sizes, others):
@@ -260,14 +271,14 @@ def scale(binary_dir, moto, sizes, latency_ms, null_dir, small=(1, 3, 10)):
         with TerraformDir({NULL_SOURCE: null_dir}) as tf:
             tf.write("main.tf", NULLS)
             row["null_apply"], _ = tf.run("apply", "-auto-approve", "-input=false", "-no-color", par, var)
-            row["null_plan"], _ = tf.run("plan", "-input=false", "-no-color", par, var)
+            row["null_plan"] = median_plan(tf, par, var)
         # The same, with each null_resource's state as large as an
         # irsa_role's: Terraform copies the whole state after each
         # resource it applies, so its own time grows with the objects' size.
         with TerraformDir({NULL_SOURCE: null_dir}) as tf:
             tf.write("main.tf", sized_nulls(row["object_bytes"]))
             row["sized_apply"], _ = tf.run("apply", "-auto-approve", "-input=false", "-no-color", par, var)
-            row["sized_plan"], _ = tf.run("plan", "-input=false", "-no-color", par, var)
+            row["sized_plan"] = median_plan(tf, par, var)
         print(f"bench: {n} null_resources: apply {row['null_apply']:.1f} s, plan {row['null_plan']:.1f} s; "
               f"of {row['object_bytes']} bytes: apply {row['sized_apply']:.1f} s, plan {row['sized_plan']:.1f} s",
               file=sys.stderr)

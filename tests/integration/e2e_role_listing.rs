@@ -11,7 +11,8 @@
 //! - a role the listing lacks (its pages cost more than the plan's reads
 //!   would) is read on its own, never reported deleted for that; a role
 //!   deleted outside is;
-//! - denied listing calls fall back to per-role reads with one warning;
+//! - denied listing calls fall back to per-role reads with one warning,
+//!   failed ones without it;
 //! - in process, a role the process wrote is read on its own, never from
 //!   the listing taken before the write.
 
@@ -409,6 +410,17 @@ resource "irsa_role" "r" {{
     assert_eq!(calls.get("GetRole"), Some(&3), "{version}: {calls:?}");
     refresh_only(&wd);
     assert_eq!(roles_in_state(&wd), before, "{version}");
+
+    // A listing that fails otherwise (HTTP 500 after the SDK's retries)
+    // falls back too, without the warning: the permission is not the cause.
+    proxy.arm("iam:ListRoles", Fault::Status500);
+    let calls = calls_during(&moto, || {
+        let plan = wd.plan_detailed();
+        assert_eq!(plan.code, Some(0), "{version}: {plan}");
+        assert!(!plan.combined().contains(WARNING), "{version}: {plan}");
+    });
+    assert!(proxy.faulted() >= 1, "{version}");
+    assert_eq!(calls.get("GetRole"), Some(&3), "{version}: {calls:?}");
 
     // Turned off: no listing call is tried, and no warning.
     wd.write(

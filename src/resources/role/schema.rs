@@ -44,7 +44,12 @@ pub fn schema() -> ResourceSchema {
          **Ownership.** Create never takes over a role that exists: a role of the same name, which may belong to \
          another Terraform state, makes the apply fail, naming it and the `terraform import` command. Every role \
          created here carries the tag `irsa:creation-token`, so that an apply whose answer was lost recognises \
-         its own role and the next apply converges. Import takes the role into this state; destroy deletes it.",
+         its own role and the next apply converges. Import takes the role into this state; destroy deletes it.\n\n\
+         **Refresh.** A plan's role reads share one paged listing of the account's roles (`ListRoles` and \
+         `GetAccountAuthorizationDetails`), so hundreds of roles refresh in a handful of IAM calls; a role the \
+         listing lacks is read with its own calls (`GetRole`, `ListAttachedRolePolicies`, `ListRolePolicies`, \
+         `GetRolePolicy` per inline policy), as is every role under the provider's `skip_role_listing = true`. \
+         The state is the same either way. See the provider's \"Refreshing many roles\".",
     )
     .attr(Attr::string(ID, Computed, "The role name.").use_state_for_unknown())
     .attr(
