@@ -104,7 +104,11 @@ issuer="$(out apiserver_flags | json 'print(next(f.split("=",1)[1] for f in v if
 role_arn="$(out role_arns | json 'print(v["app"])')"
 
 echo
-echo "Issuer URL (S3 bucket, discovery document, JWKS and IAM OIDC provider, on the emulator):"
+case "$hosting" in
+  cloudfront) served="private S3 bucket behind a CloudFront distribution" ;;
+  *) served="S3 bucket" ;;
+esac
+echo "Issuer URL ($served, discovery document, JWKS and IAM OIDC provider, on the emulator):"
 echo "    $(out issuer_url | json 'print(v)')"
 echo
 echo "kube-apiserver flags:"
