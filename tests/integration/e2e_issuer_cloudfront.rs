@@ -3,7 +3,9 @@
 //! on, no public statement) read only by the issuer's distribution through
 //! an Origin Access Control, the issuer URL at the distribution's domain,
 //! the JWKS written into it by `irsa_jwks`, an empty second plan, drift of
-//! the distribution and of the bucket policy repaired in place, import by
+//! the distribution and of the bucket policy repaired in place, a
+//! distribution deleted outside made again (the issuer moving to its
+//! domain), import by
 //! `<distribution id>/<prefix>` giving the same state, and destroy leaving no distribution, Origin Access Control, bucket or OIDC
 //! provider; the refusals at plan.
 
@@ -175,6 +177,59 @@ output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
         h["policy"].to_string().contains("cloudfront.amazonaws.com"),
         "{ctx}"
     );
+
+    // The distribution deleted outside Terraform (disabled, then deleted):
+    // refresh finds it gone, the plan makes a new one in place with the
+    // issuer URL unknown, and apply moves the discovery document, the
+    // bucket policy and the OIDC provider to the new distribution's domain.
+    moto.boto(&format!(
+        "cf = boto3.client('cloudfront')\n\
+         d = cf.get_distribution_config(Id='{id}')\n\
+         c = d['DistributionConfig']\n\
+         c['Enabled'] = False\n\
+         u = cf.update_distribution(Id='{id}', IfMatch=d['ETag'], DistributionConfig=c)\n\
+         cf.delete_distribution(Id='{id}', IfMatch=u['ETag'])\n"
+    ));
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, Some(2), "{ctx}: {plan}");
+    assert!(
+        plan.stdout
+            .contains("irsa_issuer.this will be updated in-place")
+            && plan.stdout.contains("0 to add")
+            && plan.stdout.contains("0 to destroy"),
+        "{ctx}: {plan}"
+    );
+    wd.apply_ok();
+    let a = attributes(&wd);
+    let old_domain = domain;
+    let id = a["distribution_id"].as_str().unwrap().to_owned();
+    let domain = a["distribution_domain_name"].as_str().unwrap().to_owned();
+    assert_ne!(domain, old_domain, "{ctx}: a new distribution");
+    let url = format!("https://{domain}/c1");
+    assert_eq!(a["issuer_url"], json!(url), "{ctx}: the new domain");
+    let discovery: Json = serde_json::from_str(a["discovery_json"].as_str().unwrap()).unwrap();
+    assert_eq!(discovery["issuer"], json!(url), "{ctx}");
+    let h = held(&moto, &bucket, &id);
+    assert_eq!(h["config"]["Enabled"], json!(true), "{ctx}");
+    assert_eq!(
+        h["providers"],
+        json!([format!("{domain}/c1")]),
+        "{ctx}: the provider for the new URL only"
+    );
+    assert!(
+        h["policy"]
+            .to_string()
+            .contains(a["distribution_arn"].as_str().unwrap()),
+        "{ctx}: the bucket policy names the new distribution: {}",
+        h["policy"]
+    );
+    assert_eq!(
+        h["oacs"].as_array().unwrap().len(),
+        1,
+        "{ctx}: {:?}",
+        h["oacs"]
+    );
+    assert_eq!(wd.plan_exit_code(), 0, "{ctx}: converged");
 
     // Imported into another state by <distribution id>/<prefix>: the same
     // attributes as the state that made it.
