@@ -5,7 +5,7 @@
 //! the JWKS written into it by `irsa_jwks`, an empty second plan, drift of
 //! the distribution and of the bucket policy repaired in place, a
 //! distribution deleted outside made again (the issuer moving to its
-//! domain), import by
+//! domain), a first alias moving the issuer to it, import by
 //! `<distribution id>/<prefix>` giving the same state, and destroy leaving no distribution, Origin Access Control, bucket or OIDC
 //! provider; the refusals at plan.
 
@@ -230,6 +230,48 @@ output "issuer_url" {{ value = irsa_issuer.this.issuer_url }}
         h["oacs"]
     );
     assert_eq!(wd.plan_exit_code(), 0, "{ctx}: converged");
+
+    // A first alias: the issuer moves to it in place, with a new OIDC
+    // provider for the new URL and the old one deleted.
+    let main_tf = main_tf.replace(
+        "price_class = \"PriceClass_100\"",
+        "price_class         = \"PriceClass_100\"\n    aliases             = [\"oidc.example.com\"]\n    \
+         acm_certificate_arn = \"arn:aws:acm:us-east-1:123456789012:certificate/c1\"",
+    );
+    wd.write("main.tf", &main_tf);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, Some(2), "{ctx}: {plan}");
+    assert!(
+        plan.stdout
+            .contains("irsa_issuer.this will be updated in-place")
+            && plan.stdout.contains("0 to add")
+            && plan.stdout.contains("0 to destroy"),
+        "{ctx}: {plan}"
+    );
+    wd.apply_ok();
+    let a = attributes(&wd);
+    assert_eq!(
+        a["issuer_url"],
+        json!("https://oidc.example.com/c1"),
+        "{ctx}"
+    );
+    assert_eq!(
+        a["distribution_id"],
+        json!(id),
+        "{ctx}: the same distribution"
+    );
+    let h = held(&moto, &bucket, &id);
+    assert_eq!(
+        h["config"]["Aliases"]["Items"],
+        json!(["oidc.example.com"]),
+        "{ctx}"
+    );
+    assert_eq!(
+        h["providers"],
+        json!(["oidc.example.com/c1"]),
+        "{ctx}: the provider for the alias only"
+    );
+    assert_eq!(wd.plan_exit_code(), 0, "{ctx}: converged on the alias");
 
     // Imported into another state by <distribution id>/<prefix>: the same
     // attributes as the state that made it.
