@@ -8,6 +8,7 @@
 
 pub mod diag;
 pub mod function;
+pub mod go_plugin;
 pub mod handshake;
 pub mod log;
 pub mod schema;
