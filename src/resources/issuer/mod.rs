@@ -14,6 +14,8 @@
 
 mod apply;
 mod destroy;
+#[cfg(test)]
+mod external_tests;
 mod front;
 #[cfg(test)]
 mod front_tests;
