@@ -18,6 +18,18 @@ pub struct ProviderData {
 }
 
 impl ProviderData {
+    /// For unit tests: the given clients, no default or ignored tags, the
+    /// shared role listing on, and Terraform `terraform_version`.
+    #[cfg(test)]
+    pub fn for_tests(aws: aws::Clients, terraform_version: &str) -> ProviderData {
+        ProviderData {
+            aws,
+            tags: TagConfig::none(),
+            role_reads: aws::role_listing::RoleReads::new(true),
+            terraform_version: terraform_version.to_owned(),
+        }
+    }
+
     /// Whether Terraform keeps write-only attributes out of plans and state
     /// (Terraform 1.11 and later). Older versions store them like any other
     /// attribute, and the provider must hand their values back unchanged.

@@ -29,12 +29,7 @@ fn provided(cert: &str, key: &str, ca: &str) -> Value {
 }
 
 async fn read(config: &Value) -> (Value, Diagnostics) {
-    let data = ProviderData {
-        aws: crate::aws::connect(&Default::default()).await,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.11.0".into(),
-    };
+    let data = ProviderData::for_tests(crate::aws::connect(&Default::default()).await, "1.11.0");
     let mut diags = Diagnostics::new();
     let state = Data::new(PodIdentityWebhook)
         .read(&data, config.clone(), &mut diags)

@@ -138,12 +138,7 @@ fn a_cluster_failure_points_at_an_attribute_of_the_cluster_block() {
 
 #[tokio::test]
 async fn an_unreachable_issuer_fails_at_discovery_and_keeps_no_token() {
-    let data = ProviderData {
-        aws: crate::aws::connect(&Default::default()).await,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.0.3".into(),
-    };
+    let data = ProviderData::for_tests(crate::aws::connect(&Default::default()).await, "1.0.3");
     let c = config(vec![
         (ISSUER_URL, Value::string("https://127.0.0.1:1/c1")),
         (

@@ -262,12 +262,7 @@ pub(super) async fn provider_data(region: Option<&str>) -> ProviderData {
     };
     let mut aws = crate::aws::connect(&settings).await;
     aws.region = region.map(str::to_owned);
-    ProviderData {
-        aws,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.11.0".into(),
-    }
+    ProviderData::for_tests(aws, "1.11.0")
 }
 
 pub(super) async fn plan_with(

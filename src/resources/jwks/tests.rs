@@ -51,12 +51,7 @@ async fn data_in(version: &str, region: Option<&str>) -> ProviderData {
         region: region.map(str::to_owned),
         ..Default::default()
     };
-    ProviderData {
-        aws: crate::aws::connect(&settings).await,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: version.into(),
-    }
+    ProviderData::for_tests(crate::aws::connect(&settings).await, version)
 }
 
 async fn data(version: &str) -> ProviderData {

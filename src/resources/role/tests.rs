@@ -81,10 +81,8 @@ async fn plan(prior: &Value, config: &Value) -> (Planned, Diagnostics) {
 
 async fn plan_tagged(prior: &Value, config: &Value, tags: TagConfig) -> (Planned, Diagnostics) {
     let data = ProviderData {
-        aws: crate::aws::connect(&Default::default()).await,
         tags,
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.11.0".into(),
+        ..ProviderData::for_tests(crate::aws::connect(&Default::default()).await, "1.11.0")
     };
     let mut diags = Diagnostics::new();
     let req = PlanRequest {
@@ -221,12 +219,7 @@ async fn a_generated_name_survives_as_long_as_it_fits_the_prefix() {
 
 #[tokio::test]
 async fn an_imported_generated_name_plans_clean_with_its_name_its_prefix_or_both() {
-    let data = ProviderData {
-        aws: crate::aws::connect(&Default::default()).await,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.11.0".into(),
-    };
+    let data = ProviderData::for_tests(crate::aws::connect(&Default::default()).await, "1.11.0");
     let name = rules::generated_name("app-", 1_795_426_024, 0, 7);
     let (created, _) = plan(
         &Value::Null,
@@ -301,12 +294,7 @@ async fn an_imported_role_gets_its_inputs_from_the_trust_policy() {
         ("audience", Value::string("vault")),
     ]);
     let (created, _) = plan(&Value::Null, &c).await;
-    let data = ProviderData {
-        aws: crate::aws::connect(&Default::default()).await,
-        tags: crate::domain::tags::TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        terraform_version: "1.11.0".into(),
-    };
+    let data = ProviderData::for_tests(crate::aws::connect(&Default::default()).await, "1.11.0");
     let imported = role()
         .import(&data, "app", &mut Diagnostics::new())
         .await
@@ -342,21 +330,17 @@ async fn an_imported_role_gets_its_inputs_from_the_trust_policy() {
 async fn a_stop_before_the_role_exists_creates_nothing() {
     let c = basic(&[("name", Value::string("app"))]);
     let (planned, _) = plan(&Value::Null, &c).await;
-    let data = ProviderData {
-        // Nowhere to call: the stop must come first.
-        tags: TagConfig::none(),
-        role_reads: crate::aws::role_listing::RoleReads::new(true),
-        aws: crate::aws::connect(&crate::aws::Settings {
-            region: Some("us-east-1".into()),
-            endpoints: crate::aws::Endpoints {
-                iam: Some("http://127.0.0.1:9".into()),
-                ..Default::default()
-            },
+    // Nowhere to call: the stop must come first.
+    let nowhere = crate::aws::connect(&crate::aws::Settings {
+        region: Some("us-east-1".into()),
+        endpoints: crate::aws::Endpoints {
+            iam: Some("http://127.0.0.1:9".into()),
             ..Default::default()
-        })
-        .await,
-        terraform_version: "1.11.0".into(),
-    };
+        },
+        ..Default::default()
+    })
+    .await;
+    let data = ProviderData::for_tests(nowhere, "1.11.0");
     let stop = CancellationToken::new();
     stop.cancel();
     let mut diags = Diagnostics::new();
