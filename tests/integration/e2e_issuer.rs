@@ -9,7 +9,7 @@
 
 use serde_json::{json, Value as Json};
 
-use crate::support::{per_version, random_suffix, Install, Moto, TfVersion, Workdir};
+use crate::support::{per_version, random_suffix, Install, Moto, TfOutput, TfVersion, Workdir};
 
 const RESOURCE: &str = "irsa_issuer.this";
 const DISCOVERY: &str = ".well-known/openid-configuration";
@@ -76,16 +76,19 @@ fn statements(policy: &str) -> Vec<Json> {
 }
 
 /// The next plan shows `what` as an in-place change, the apply repairs it,
-/// and the plan after is empty.
-pub fn expect_drift_then_repair(wd: &Workdir, what: &str) {
+/// and the plan after is empty. Returns that first plan.
+pub fn expect_drift_then_repair(wd: &Workdir, what: &str) -> TfOutput {
     let plan = wd.plan_detailed();
     assert_eq!(plan.code, Some(2), "{what}: plan shows the drift:\n{plan}");
     assert!(
-        plan.stdout.contains("update in-place"),
-        "{what}: repaired in place:\n{plan}"
+        plan.stdout.contains("update in-place")
+            && plan.stdout.contains("0 to add")
+            && plan.stdout.contains("0 to destroy"),
+        "{what}: repaired in place, nothing made or destroyed:\n{plan}"
     );
     wd.apply_ok();
     assert_eq!(wd.plan_exit_code(), 0, "{what}: clean after the repair");
+    plan
 }
 
 fn lifecycle_create_drift_update_import_destroy(version: TfVersion) {
